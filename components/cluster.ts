@@ -1,0 +1,27 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Where a built image must go for the cluster's nodes to run it. */
+export type ImageTarget =
+    | { readonly kind: "kind"; readonly clusterName: string }
+    | {
+        readonly kind: "registry";
+        /** Registry host, e.g. registry.digitalocean.com. */
+        readonly server: string;
+        /** Repository prefix under the host, e.g. registry.digitalocean.com/my-registry. */
+        readonly repositoryPrefix: pulumi.Output<string>;
+        /** Token the registry accepts as user name and password (secret). */
+        readonly token: pulumi.Output<string>;
+    };
+
+/** What the rest of the stack needs from a cluster, whichever kind made it. */
+export interface Cluster {
+    /** Cluster name. */
+    readonly name: pulumi.Output<string>;
+    /** Admin kubeconfig (secret). */
+    readonly kubeconfig: pulumi.Output<string>;
+    /** Provider every Kubernetes resource of the stack uses. */
+    readonly provider: k8s.Provider;
+    /** How the sample-app image reaches the nodes. */
+    readonly imageTarget: ImageTarget;
+}

@@ -1,0 +1,110 @@
+import * as digitalocean from "@pulumi/digitalocean";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import { Cluster, ImageTarget } from "./cluster";
+
+const registryServer = "registry.digitalocean.com";
+
+export interface DoksClusterArgs {
+    /** DOKS cluster name. */
+    readonly name: string;
+    /** MAJOR.MINOR prefix (newest patch is used) or an exact DigitalOcean version slug. */
+    readonly kubernetesVersion: string;
+    /** Region slug. */
+    readonly region: string;
+    /** Droplet size slug of the node pool. */
+    readonly nodeSize: string;
+    /** Node count (the minimum when autoscaling). */
+    readonly nodeCount: number;
+    /** Let DOKS add nodes up to maxNodes. */
+    readonly autoscale: boolean;
+    /** Upper bound when autoscaling. */
+    readonly maxNodes: number;
+    /** Highly available control plane. */
+    readonly ha: boolean;
+    /** Container registry the cluster pulls the sample-app image from. */
+    readonly registryName: string;
+    /** Create the registry, or use the account's existing one. */
+    readonly createRegistry: boolean;
+    /** DigitalOcean API token (secret). */
+    readonly token: pulumi.Output<string>;
+}
+
+/** A DigitalOcean Kubernetes cluster with one node pool and access to a container registry. */
+export class DoksCluster extends pulumi.ComponentResource implements Cluster {
+    /** Cluster name. */
+    public readonly name: pulumi.Output<string>;
+    /** Admin kubeconfig (secret). */
+    public readonly kubeconfig: pulumi.Output<string>;
+    /** Provider every Kubernetes resource of the stack uses. */
+    public readonly provider: k8s.Provider;
+    /** Images are pushed to the DigitalOcean Container Registry. */
+    public readonly imageTarget: ImageTarget;
+
+    constructor(name: string, args: DoksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kafka-on-k8s:cluster:DoksCluster", name, {}, opts);
+
+        // An account has one registry; registryIntegration below needs it to exist first.
+        const registry = args.createRegistry
+            ? new digitalocean.ContainerRegistry(`${name}-registry`, {
+                name: args.registryName,
+                subscriptionTierSlug: "basic",
+                region: args.region,
+            }, { parent: this })
+            : undefined;
+
+        const version = /-do\.\d+$/.test(args.kubernetesVersion)
+            ? pulumi.output(args.kubernetesVersion)
+            : digitalocean.getKubernetesVersionsOutput({ versionPrefix: `${args.kubernetesVersion}.` }, { parent: this })
+                .latestVersion;
+
+        const cluster = new digitalocean.KubernetesCluster(`${name}-cluster`, {
+            name: args.name,
+            region: args.region,
+            version,
+            ha: args.ha,
+            registryIntegration: true,
+            surgeUpgrade: true,
+            nodePool: {
+                name: `${args.name}-pool`,
+                size: args.nodeSize,
+                autoScale: args.autoscale,
+                nodeCount: args.nodeCount,
+                minNodes: args.autoscale ? args.nodeCount : undefined,
+                maxNodes: args.autoscale ? args.maxNodes : undefined,
+            },
+        }, {
+            parent: this,
+            dependsOn: registry ? [registry] : [],
+            // The autoscaler owns the node count once it runs; a second `up` must not fight it.
+            // A new patch release is an upgrade to opt into, not a diff on every `up`.
+            ignoreChanges: [...(args.autoscale ? ["nodePool.nodeCount"] : []), "version"],
+        });
+
+        // The downloaded kubeconfig carries a token that expires after 7 days (pulumi-digitalocean#312);
+        // DOKS accepts the API token itself, so the kubeconfig is built from it and never goes stale.
+        this.kubeconfig = pulumi.secret(pulumi.all([cluster.name, cluster.endpoint, cluster.kubeConfigs, args.token])
+            .apply(([clusterName, endpoint, kubeConfigs, token]) => stringify({
+                apiVersion: "v1",
+                kind: "Config",
+                clusters: [{ name: clusterName, cluster: { server: endpoint, "certificate-authority-data": kubeConfigs[0].clusterCaCertificate } }],
+                users: [{ name: `${clusterName}-admin`, user: { token } }],
+                contexts: [{ name: clusterName, context: { cluster: clusterName, user: `${clusterName}-admin` } }],
+                "current-context": clusterName,
+            })));
+        this.name = cluster.name;
+        this.provider = new k8s.Provider(`${name}-provider`, {
+            kubeconfig: this.kubeconfig,
+            clusterIdentifier: cluster.id,
+        }, { parent: this });
+        this.imageTarget = {
+            kind: "registry",
+            server: registryServer,
+            repositoryPrefix: pulumi.output(`${registryServer}/${args.registryName}`),
+            token: args.token,
+        };
+
+        this.registerOutputs({ name: this.name, kubeconfig: this.kubeconfig });
+    }
+}

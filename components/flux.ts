@@ -1,0 +1,69 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { FluxSettings } from "./config";
+
+export interface FluxArgs {
+    /** Kubeconfig of the target cluster (secret); reaches the CLI through a temp file, never argv. */
+    readonly kubeconfig: pulumi.Input<string>;
+    /** Install mode, version and GitHub settings. */
+    readonly settings: FluxSettings;
+}
+
+// Every script runs with the kubeconfig in a private temp file removed on exit, and refuses a flux CLI
+// of another version: `flux install --version` alone would mix CLI and controller versions.
+const prelude = `set -euo pipefail
+umask 077
+KUBECONFIG="$(mktemp)"; export KUBECONFIG
+trap 'rm -f "$KUBECONFIG"' EXIT
+printf '%s' "$KUBECONFIG_DATA" > "$KUBECONFIG"
+if [[ "$(flux --version)" != "flux version $FLUX_VERSION" ]]; then
+  echo "flux CLI $FLUX_VERSION is required (found: $(flux --version)); see README prerequisites" >&2
+  exit 1
+fi
+`;
+
+/**
+ * Flux controllers on the cluster, installed by the flux CLI: `flux install` for a cluster Pulumi alone
+ * drives, or `flux bootstrap github` so Flux also syncs a Git repository. Done only once
+ * `flux check` sees every controller ready, so the Flux objects that depend on it can be reconciled.
+ */
+export class Flux extends pulumi.ComponentResource {
+    /** Namespace the controllers and Flux sources live in. */
+    public readonly namespace: string = "flux-system";
+    /** The command; depend on it to run after Flux is ready. */
+    public readonly ready: command.local.Command;
+
+    constructor(name: string, args: FluxArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kafka-on-k8s:flux:Flux", name, {}, opts);
+        const { settings } = args;
+        const github = settings.github;
+
+        const install = github
+            ? 'flux bootstrap github --owner="$GITHUB_OWNER" --repository="$GITHUB_REPOSITORY" ' +
+            '--branch="$GITHUB_BRANCH" --path="$GITHUB_PATH" --personal="$GITHUB_PERSONAL" --version="v$FLUX_VERSION"'
+            : 'flux install --version="v$FLUX_VERSION"';
+
+        this.ready = new command.local.Command(`${name}-install`, {
+            interpreter: ["/bin/bash", "-c"],
+            create: `${prelude}${install}\nflux check --timeout=5m`,
+            delete: `${prelude}flux uninstall --silent`,
+            environment: {
+                KUBECONFIG_DATA: args.kubeconfig,
+                FLUX_VERSION: settings.version,
+                ...(github ? {
+                    // flux bootstrap reads the token from GITHUB_TOKEN.
+                    GITHUB_TOKEN: github.token,
+                    GITHUB_OWNER: github.owner,
+                    GITHUB_REPOSITORY: github.repository,
+                    GITHUB_BRANCH: github.branch,
+                    GITHUB_PATH: github.path,
+                    GITHUB_PERSONAL: String(github.personal),
+                } : {}),
+            },
+            // Re-run on a new version or mode; a rotated token alone changes nothing on the cluster.
+            triggers: [settings.mode, settings.version, github?.owner, github?.repository, github?.branch, github?.path],
+        }, { parent: this });
+
+        this.registerOutputs({ namespace: this.namespace });
+    }
+}

@@ -1,0 +1,70 @@
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import { Cluster, ImageTarget } from "./cluster";
+
+export interface KindClusterArgs {
+    /** Name of the kind cluster (and of its kubectl context, kind-<name>). */
+    readonly name: string;
+    /** Pinned kindest/node image for every node. */
+    readonly nodeImage: string;
+    /** Worker nodes besides the control plane. */
+    readonly workers: number;
+}
+
+/**
+ * A local kind cluster, made by the kind CLI because no Pulumi provider manages kind.
+ * The kubeconfig is the command's stdout, kept as a secret; the provider is keyed by cluster name
+ * (clusterIdentifier) so a re-read kubeconfig never replaces every Kubernetes resource.
+ */
+export class KindCluster extends pulumi.ComponentResource implements Cluster {
+    /** Cluster name. */
+    public readonly name: pulumi.Output<string>;
+    /** Admin kubeconfig (secret). */
+    public readonly kubeconfig: pulumi.Output<string>;
+    /** Provider every Kubernetes resource of the stack uses. */
+    public readonly provider: k8s.Provider;
+    /** Images reach the nodes by `kind load docker-image`. */
+    public readonly imageTarget: ImageTarget;
+
+    constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kafka-on-k8s:cluster:KindCluster", name, {}, opts);
+
+        const kindConfig = stringify({
+            kind: "Cluster",
+            apiVersion: "kind.x-k8s.io/v1alpha4",
+            nodes: [
+                { role: "control-plane", image: args.nodeImage },
+                ...Array.from({ length: args.workers }, () => ({ role: "worker", image: args.nodeImage })),
+            ],
+        });
+
+        const create = new command.local.Command(`${name}-create`, {
+            interpreter: ["/bin/bash", "-c"],
+            // kind's progress goes to stderr; stdout carries only the kubeconfig.
+            create: 'set -euo pipefail; kind create cluster --name "$KIND_CLUSTER" --config - --wait 180s >&2; kind get kubeconfig --name "$KIND_CLUSTER"',
+            delete: 'kind delete cluster --name "$KIND_CLUSTER"',
+            stdin: kindConfig,
+            environment: { KIND_CLUSTER: args.name },
+            // A changed node layout or image is a new cluster, never an in-place edit.
+            triggers: [kindConfig, args.name],
+            logging: command.types.enums.local.Logging.Stderr,
+        }, {
+            parent: this,
+            additionalSecretOutputs: ["stdout"],
+            // The new cluster has the old one's name: the old one must go first.
+            deleteBeforeReplace: true,
+        });
+
+        this.name = pulumi.output(args.name);
+        this.kubeconfig = pulumi.secret(create.stdout);
+        this.provider = new k8s.Provider(`${name}-provider`, {
+            kubeconfig: this.kubeconfig,
+            clusterIdentifier: `kind-${args.name}`,
+        }, { parent: this });
+        this.imageTarget = { kind: "kind", clusterName: args.name };
+
+        this.registerOutputs({ name: this.name, kubeconfig: this.kubeconfig });
+    }
+}

@@ -1,0 +1,74 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { StrimziSettings } from "./config";
+
+export const strimziChartUrl = "oci://quay.io/strimzi-helm/strimzi-kafka-operator";
+
+export interface StrimziOperatorArgs {
+    /** Namespace of the Flux controllers and sources. */
+    readonly fluxNamespace: string;
+    /** Chart version, replicas, namespaces. */
+    readonly settings: StrimziSettings;
+    /** Resources the release waits for: Flux ready, the watched namespaces. */
+    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * The Strimzi cluster operator, installed by Flux from its OCI chart. Pulumi declares the Flux source
+ * and HelmRelease and waits until the release is Ready: only then do the Kafka CRDs exist, and
+ * pulumi-kubernetes' own retry on a missing CRD (~30 s) is far shorter than a Flux install.
+ */
+export class StrimziOperator extends pulumi.ComponentResource {
+    /** The HelmRelease; Ready means the operator runs and its CRDs are installed. */
+    public readonly release: k8s.apiextensions.CustomResource;
+
+    constructor(name: string, args: StrimziOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kafka-on-k8s:strimzi:StrimziOperator", name, {}, opts);
+        const { settings } = args;
+
+        const source = new k8s.apiextensions.CustomResource(`${name}-chart`, {
+            apiVersion: "source.toolkit.fluxcd.io/v1",
+            kind: "OCIRepository",
+            metadata: { name: "strimzi-chart", namespace: args.fluxNamespace },
+            spec: {
+                interval: "1h",
+                url: strimziChartUrl,
+                // An exact tag: an operator upgrade is a reviewed config change, never a silent one.
+                ref: { tag: settings.chartVersion },
+                layerSelector: { mediaType: "application/vnd.cncf.helm.chart.content.v1.tar+gzip", operation: "copy" },
+            },
+        }, { parent: this, dependsOn: args.dependsOn });
+
+        this.release = new k8s.apiextensions.CustomResource(`${name}-release`, {
+            apiVersion: "helm.toolkit.fluxcd.io/v2",
+            kind: "HelmRelease",
+            metadata: {
+                name: "strimzi-operator",
+                namespace: args.fluxNamespace,
+                annotations: {
+                    "pulumi.com/waitFor": "condition=Ready",
+                    "pulumi.com/timeoutSeconds": "900",
+                },
+            },
+            spec: {
+                interval: "30m",
+                releaseName: "strimzi-operator",
+                targetNamespace: settings.namespace,
+                chartRef: { kind: "OCIRepository", name: "strimzi-chart", namespace: args.fluxNamespace },
+                install: { crds: "CreateReplace", remediation: { retries: 3 } },
+                upgrade: { crds: "CreateReplace", remediation: { retries: 3, remediateLastFailure: true } },
+                values: {
+                    replicas: settings.replicas,
+                    watchNamespaces: settings.watchNamespaces,
+                    leaderElection: { enable: true },
+                    resources: {
+                        requests: { cpu: "200m", memory: "384Mi" },
+                        limits: { memory: "384Mi" },
+                    },
+                },
+            },
+        }, { parent: this, dependsOn: [source, ...args.dependsOn] });
+
+        this.registerOutputs({ release: this.release.metadata.name });
+    }
+}

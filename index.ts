@@ -1,0 +1,66 @@
+// config → cluster → flux → strimzi → kafka → app. Each step depends on the one before it and
+// everything on the cluster goes through that cluster's provider.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { Cluster } from "./components/cluster";
+import { loadConfig } from "./components/config";
+import { DoksCluster } from "./components/doksCluster";
+import { Flux } from "./components/flux";
+import { KafkaCluster } from "./components/kafkaCluster";
+import { KindCluster } from "./components/kindCluster";
+import { SampleApp } from "./components/sampleApp";
+import { SampleAppImage } from "./components/sampleAppImage";
+import { StrimziOperator } from "./components/strimziOperator";
+
+// Throws with every problem before anything is declared.
+const config = loadConfig();
+
+const spec = config.cluster.provider;
+const cluster: Cluster = spec.kind === "kind"
+    ? new KindCluster("kind", { name: config.cluster.name, nodeImage: spec.nodeImage, workers: spec.workers })
+    : new DoksCluster("doks", { name: config.cluster.name, kubernetesVersion: config.cluster.kubernetesVersion, ...spec });
+const onCluster = { provider: cluster.provider };
+
+const flux = new Flux("flux", { kubeconfig: cluster.kubeconfig, settings: config.flux });
+
+const namespaces = [config.strimzi.namespace, config.kafka.namespace].map(name =>
+    new k8s.core.v1.Namespace(`ns-${name}`, { metadata: { name } }, onCluster));
+
+const strimzi = new StrimziOperator("strimzi", {
+    fluxNamespace: flux.namespace,
+    settings: config.strimzi,
+    dependsOn: [flux.ready, ...namespaces],
+}, onCluster);
+
+const appUser = "sample-app";
+const appGroup = "sample-app";
+const kafka = new KafkaCluster("kafka", {
+    settings: config.kafka,
+    operator: strimzi.release,
+    appUser,
+    appGroup,
+    appTopic: config.app.topic,
+}, onCluster);
+
+const image = new SampleAppImage("sample-app-image", {
+    context: path.join(__dirname, "sample-app"),
+    repository: "kafka-sample-app",
+    target: cluster.imageTarget,
+});
+
+const app = new SampleApp("sample-app", {
+    namespace: config.kafka.namespace,
+    image: image.ref,
+    settings: config.app,
+    groupId: appGroup,
+    kafka: kafka.connection,
+    dependsOn: kafka.readyFor,
+}, onCluster);
+
+export const clusterName = cluster.name;
+export const kubeconfig = cluster.kubeconfig;
+export const bootstrapServers = kafka.connection.bootstrapServers;
+export const topicNames = kafka.topicNames;
+export const dashboardCommand = pulumi.interpolate
+    `pulumi stack output kubeconfig --show-secrets > kubeconfig.yaml && kubectl --kubeconfig kubeconfig.yaml -n ${config.kafka.namespace} port-forward svc/${app.serviceName} ${app.port}:${app.port}  # then open http://localhost:${app.port}`;

@@ -1,0 +1,145 @@
+// Runs the real program (index.ts) under pulumi.runtime.setMocks with a committed stack file, and
+// records every resource it declares: inputs as sent, the resolved provider, parent and dependsOn.
+import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "fs";
+import { join } from "path";
+import { parse } from "yaml";
+
+export const root = join(__dirname, "..", "..");
+export const project = "kafka-on-k8s";
+export type StackName = "dev" | "do";
+
+/** One resource the program declared. */
+export interface DeclaredResource {
+    /** Type token, e.g. kubernetes:kafka.strimzi.io/v1:Kafka. */
+    readonly type: string;
+    /** Pulumi resource name. */
+    readonly name: string;
+    /** Inputs as the provider receives them (a Kubernetes object for Kubernetes resources). */
+    readonly inputs: Record<string, any>;
+    /** Provider reference the engine would use, "urn::id", for custom resources. */
+    readonly provider?: string;
+    /** `type::name` of the parent, if any. */
+    readonly parent?: string;
+    /** `type::name` of each explicit dependsOn. */
+    readonly dependsOn: string[];
+    /** Whether this is a custom (provider) resource rather than a component. */
+    readonly custom: boolean;
+}
+
+/** Everything one mocked `pulumi up` declared, and its stack outputs. */
+export interface ProgramRun {
+    /** Declared resources, in registration order. */
+    readonly resources: DeclaredResource[];
+    /** Resolved stack outputs. */
+    readonly outputs: Record<string, unknown>;
+    /** Names of stack outputs that are secrets. */
+    readonly secretOutputs: string[];
+}
+
+/** A stack file's config as Pulumi hands it to the program: every value a string, objects as JSON. */
+export function stackConfig(stack: StackName): Record<string, string> {
+    const file = parse(readFileSync(join(root, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    return Object.fromEntries(Object.entries(file.config).map(([k, v]) =>
+        [k, typeof v === "object" ? JSON.stringify(v) : String(v)]));
+}
+
+/** Secrets a user sets with `pulumi config set --secret`; never committed, so the tests supply them. */
+export const testSecrets: Record<StackName, Record<string, string>> = {
+    dev: {},
+    do: { "digitalocean:token": "dop_v1_test_token_not_real" },
+};
+
+export const fakeKubeconfig = "apiVersion: v1\nkind: Config\nclusters: []\n# mocked kind kubeconfig\n";
+
+const mocks = (recorded: DeclaredResource[]): pulumi.runtime.Mocks => ({
+    newResource(args) {
+        const state: Record<string, any> = { ...args.inputs };
+        if (args.type === "command:local:Command") state.stdout = args.inputs.create?.includes("kind get kubeconfig") ? fakeKubeconfig : "";
+        if (args.type === "digitalocean:index/kubernetesCluster:KubernetesCluster") {
+            state.endpoint = "https://0a1b2c.k8s.ondigitalocean.com";
+            state.kubeConfigs = [{ clusterCaCertificate: "Y2EtY2VydA==", rawConfig: "unused", token: "short-lived" }];
+        }
+        const resource = recorded.find(r => r.type === args.type && r.name === args.name);
+        if (resource) Object.assign(resource, { inputs: args.inputs, provider: args.provider, custom: args.custom ?? true });
+        return { id: `${args.name}-id`, state };
+    },
+    call(args) {
+        if (args.token === "digitalocean:index/getKubernetesVersions:getKubernetesVersions") {
+            return { latestVersion: `${String(args.inputs.versionPrefix)}1-do.0`, validVersions: [] };
+        }
+        throw new Error(`unexpected invoke ${args.token}`);
+    },
+});
+
+const key = (r: pulumi.Resource, known: Map<pulumi.Resource, DeclaredResource>) => {
+    const d = known.get(r);
+    return d ? `${d.type}::${d.name}` : "(unknown)";
+};
+
+/**
+ * Runs index.ts for a stack. `overrides` replace settings of the stack file (keys without a namespace
+ * are the project's; `undefined` removes a key); `secrets` replace the test secrets.
+ * Rejects with the program's error (e.g. ConfigError) if it throws while declaring.
+ */
+export async function runProgram(stack: StackName, overrides: Record<string, unknown> = {},
+    secrets: Record<string, string> = testSecrets[stack]): Promise<ProgramRun> {
+    const config: Record<string, string> = { ...stackConfig(stack), ...secrets };
+    for (const [k, v] of Object.entries(overrides)) {
+        const full = k.includes(":") ? k : `${project}:${k}`;
+        if (v === undefined) delete config[full];
+        else config[full] = typeof v === "object" ? JSON.stringify(v) : String(v);
+    }
+    const recorded: DeclaredResource[] = [];
+    const known = new Map<pulumi.Resource, DeclaredResource>();
+    await pulumi.runtime.setMocks(mocks(recorded), project, stack, false);
+    pulumi.runtime.setAllConfig(config, Object.keys(secrets));
+    const indexPath = require.resolve(join(root, "index"));
+    delete require.cache[indexPath];
+    // As the language host does: the program runs inside the root Stack resource.
+    let exportsOf: Record<string, unknown> = {};
+    await pulumi.runtime.runInPulumiStack(async () => {
+        // Transformations see each resource's options (parent, dependsOn) before it registers; mocks do not.
+        pulumi.runtime.registerStackTransformation(args => {
+            const declared: DeclaredResource = {
+                type: args.type, name: args.name, inputs: {}, custom: true,
+                parent: args.opts.parent ? key(args.opts.parent, known) : undefined,
+                dependsOn: ([] as unknown[]).concat(args.opts.dependsOn ?? [])
+                    .filter((d): d is pulumi.Resource => pulumi.Resource.isInstance(d))
+                    .map(d => key(d, known)),
+            };
+            known.set(args.resource, declared);
+            recorded.push(declared);
+            return undefined;
+        });
+        exportsOf = require(indexPath) as Record<string, unknown>;
+        return exportsOf;
+    });
+
+    const outputs: Record<string, unknown> = {};
+    const secretOutputs: string[] = [];
+    for (const [name, value] of Object.entries(exportsOf)) {
+        const output: pulumi.Output<unknown> = pulumi.output(value);
+        outputs[name] = await new Promise(resolve => output.apply(resolve));
+        if (await pulumi.isSecret(output)) secretOutputs.push(name);
+    }
+    // Registrations finish asynchronously after the outputs resolve; wait until the count settles.
+    for (let last = -1, stable = 0; stable < 5; await new Promise(r => setTimeout(r, 10))) {
+        const settled = recorded.filter(r => Object.keys(r.inputs).length > 0 || !r.custom).length;
+        stable = settled === last ? stable + 1 : 0;
+        last = settled;
+    }
+    return { resources: recorded, outputs, secretOutputs };
+}
+
+/** The Kubernetes objects of a run, as they would be sent to the API server. */
+export function kubernetesObjects(run: ProgramRun): Record<string, any>[] {
+    return run.resources
+        .filter(r => r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh") && r.inputs.kind)
+        .map(r => r.inputs);
+}
+
+/** Resources of one type token. */
+export function ofType(run: ProgramRun, type: string): DeclaredResource[] {
+    return run.resources.filter(r => r.type === type);
+}
