@@ -1,0 +1,141 @@
+// Dashboard: polls /api/stats once a second and redraws. No libraries, nothing loaded from the network.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const fmt = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+const num = (n) => (n === null || n === undefined ? "–" : fmt.format(n));
+const ms = (n) => (n === null || n === undefined ? "–" : n < 10 ? `${n.toFixed(1)} ms` : `${fmt.format(n)} ms`);
+const OWNER_COLOURS = ["#38bdf8", "#a78bfa", "#34d399", "#fbbf24", "#f472b6", "#60a5fa", "#f87171", "#4ade80"];
+
+function text(id, value) {
+  $(id).textContent = value;
+}
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  Object.assign(e, attrs);
+  for (const c of children) e.append(c);
+  return e;
+}
+
+function colourFor(memberId, members) {
+  const i = members.findIndex((m) => m.memberId === memberId);
+  return i < 0 ? "#64748b" : OWNER_COLOURS[i % OWNER_COLOURS.length];
+}
+
+function shortMember(m) {
+  return `${m.clientId} · ${m.memberId.slice(-6)}`;
+}
+
+function drawChart(points) {
+  const canvas = $("chart");
+  const dpr = window.devicePixelRatio || 1;
+  const w = canvas.clientWidth;
+  const h = canvas.clientHeight || 220;
+  canvas.width = w * dpr;
+  canvas.height = h * dpr;
+  const g = canvas.getContext("2d");
+  g.scale(dpr, dpr);
+  g.clearRect(0, 0, w, h);
+  const pad = { l: 56, r: 12, t: 10, b: 22 };
+  const max = Math.max(10, ...points.map((p) => Math.max(p.produced, p.consumed))) * 1.1;
+  const x = (i) => pad.l + (i / Math.max(1, 119)) * (w - pad.l - pad.r);
+  const y = (v) => h - pad.b - (v / max) * (h - pad.t - pad.b);
+  g.strokeStyle = "#23314f";
+  g.fillStyle = "#8ea0bf";
+  g.font = "11px system-ui, sans-serif";
+  g.lineWidth = 1;
+  for (let k = 0; k <= 4; k++) {
+    const v = (max / 4) * k;
+    g.beginPath();
+    g.moveTo(pad.l, y(v));
+    g.lineTo(w - pad.r, y(v));
+    g.stroke();
+    g.fillText(fmt.format(v), 4, y(v) + 4);
+  }
+  g.fillText("last 2 minutes, messages/s", pad.l, h - 6);
+  const offset = 120 - points.length;
+  for (const [series, colour] of [["produced", "#38bdf8"], ["consumed", "#a78bfa"]]) {
+    g.strokeStyle = colour;
+    g.lineWidth = 2;
+    g.beginPath();
+    points.forEach((p, i) => (i === 0 ? g.moveTo(x(i + offset), y(p[series])) : g.lineTo(x(i + offset), y(p[series]))));
+    g.stroke();
+  }
+}
+
+function render(s) {
+  const ready = $("ready");
+  ready.textContent = s.ready ? "ready" : "connecting…";
+  ready.className = s.ready ? "pill ok" : "pill";
+  text("topic", s.topic);
+  text("group", s.groupId);
+  text("role", s.role);
+  text("client", s.clientId);
+
+  const last = s.rates[s.rates.length - 1] || { produced: 0, consumed: 0 };
+  text("produced-rate", s.producer ? num(last.produced) : "–");
+  text("produced", s.producer ? num(s.producer.produced) : "not a producer");
+  text("consumed-rate", s.consumer ? num(last.consumed) : "–");
+  text("consumed", s.consumer ? num(s.consumer.consumed) : "not a consumer");
+  const totalLag = s.group.partitions.reduce((n, p) => n + p.lag, 0);
+  text("lag", s.group.updatedAt ? num(totalLag) : "–");
+  text("p50", s.consumer ? ms(s.consumer.latencyMs.p50) : "–");
+  text("p99", s.consumer ? ms(s.consumer.latencyMs.p99) : "–");
+  text("gaps", s.consumer ? num(s.consumer.gaps) : "–");
+  text("duplicates", s.consumer ? num(s.consumer.duplicates) : "–");
+  $("gaps-card").className = "card " + (s.consumer && s.consumer.gaps > 0 ? "bad" : "good");
+
+  drawChart(s.rates);
+
+  const owners = new Map();
+  for (const m of s.group.members) for (const p of m.partitions) owners.set(p, m);
+  const maxLag = Math.max(1, ...s.group.partitions.map((p) => p.lag));
+  const rows = s.group.partitions.map((p) => {
+    const owner = owners.get(p.partition);
+    const badge = owner
+      ? el("span", { className: "owner", textContent: shortMember(owner), style: `background:${colourFor(owner.memberId, s.group.members)}` })
+      : el("span", { className: "hint", textContent: "unassigned" });
+    const bar = el("span", { className: "bar", style: `width:${Math.round((p.lag / maxLag) * 80)}px` });
+    return el("tr", {}, el("td", { textContent: p.partition }), el("td", {}, badge), el("td", { textContent: num(p.end) }),
+      el("td", { textContent: p.committed === null ? "–" : num(p.committed) }), el("td", {}, bar, num(p.lag)));
+  });
+  $("partitions").tBodies[0].replaceChildren(...rows);
+  text("group-state", s.group.error ? `admin: ${s.group.error}` : s.group.state);
+
+  const me = s.consumer && s.consumer.memberId;
+  $("members").replaceChildren(...(s.group.members.length
+    ? s.group.members.map((m) => el("li", {},
+        el("span", { className: "owner", textContent: shortMember(m), style: `background:${colourFor(m.memberId, s.group.members)}` }),
+        el("span", { textContent: `partitions ${m.partitions.join(", ") || "none"}` }),
+        el("span", { className: "me", textContent: m.memberId === me ? "(this replica)" : m.host })))
+    : [el("li", { className: "hint", textContent: "no consumer in the group" })]));
+  text("own", s.consumer ? `This replica owns partition(s): ${s.consumer.partitions.join(", ") || "none"}` : "This process does not consume.");
+
+  $("recent").tBodies[0].replaceChildren(...s.recent.slice(-12).reverse().map((m) =>
+    el("tr", { className: m.duplicate ? "dup" : "" }, el("td", { textContent: m.partition }), el("td", { textContent: m.offset }),
+      el("td", { textContent: m.key }), el("td", { textContent: m.seq === null ? "–" : m.seq + (m.duplicate ? " dup" : "") }),
+      el("td", { textContent: ms(m.latencyMs) }), el("td", { className: "value", textContent: m.preview }))));
+}
+
+async function tick() {
+  try {
+    const res = await fetch("/api/stats", { cache: "no-store" });
+    render(await res.json());
+  } catch (err) {
+    $("ready").textContent = "app unreachable";
+    $("ready").className = "pill";
+  }
+}
+
+$("send").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const key = $("send-key").value.trim();
+  const body = { value: $("send-value").value, ...(key ? { key } : {}) };
+  const res = await fetch("/messages", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const out = await res.json();
+  text("send-result", res.status === 201 ? `sent to partition ${out.records[0].partition}, offset ${out.records[0].baseOffset}` : `${res.status}: ${out.error}`);
+});
+
+tick();
+setInterval(tick, 1000);

@@ -1,0 +1,170 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
+import type { AppConfig } from "./config";
+import { log } from "./log";
+import type { Metrics } from "./metrics";
+import { HEADER, nowMs } from "./producer";
+import { SequenceTracker } from "./sequence";
+import { Ring, type RecentMessage } from "./stats";
+
+/** Consumer state shown by `/api/stats`. */
+export interface ConsumerStatus {
+  /** Group member id from the last join, if any. */
+  readonly memberId: string | null;
+  /** Whether the consumer is in the group and fetching. */
+  readonly joined: boolean;
+  /** Partitions this replica owns. */
+  readonly partitions: number[];
+  /** Messages processed, duplicates included. */
+  readonly consumed: number;
+}
+
+/** Messages per batch copied into the "recent messages" list. */
+const RECENT_PER_BATCH = 3;
+
+const header = (m: KafkaMessage, name: string): string | undefined => m.headers?.[name]?.toString();
+
+/**
+ * A group member that processes each message, then commits it (at-least-once), and checks the
+ * producers' sequence numbers for gaps and duplicates.
+ *
+ * KafkaJS restarts its consumer itself after retriable errors, but not after the others (kafkajs#1011,
+ * #1445, #1513): the `crash` handler rebuilds the consumer then, so the process never stops consuming
+ * and never exits on a broker restart.
+ */
+export class SampleConsumer {
+  readonly tracker = new SequenceTracker();
+  readonly recent = new Ring<RecentMessage>(30);
+  readonly latencies = new Ring<number>(20_000);
+  private consumer: Consumer | undefined;
+  private owned = new Set<number>();
+  private memberId: string | null = null;
+  private joined = false;
+  private consumed = 0;
+  private stopping = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private restarts = 0;
+
+  constructor(private readonly kafka: Kafka, private readonly config: AppConfig, private readonly metrics: Metrics) {}
+
+  /** Joins the group and starts consuming; failures to connect are retried in the background. */
+  async start(): Promise<void> {
+    await this.run();
+  }
+
+  status(): ConsumerStatus {
+    return { memberId: this.memberId, joined: this.joined, partitions: [...this.owned].sort((a, b) => a - b), consumed: this.consumed };
+  }
+
+  /** Stops fetching, lets the batch in progress finish and commit, leaves the group. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    await this.consumer?.disconnect();
+    this.joined = false;
+  }
+
+  private async run(): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: this.config.groupId,
+      sessionTimeout: this.config.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, Math.floor(this.config.sessionTimeoutMs / 3)),
+      // Short long-poll so a stop does not wait seconds for an empty fetch.
+      maxWaitTimeInMs: 1000,
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 8 },
+    });
+    this.consumer = consumer;
+    const { GROUP_JOIN, CRASH, STOP } = consumer.events;
+    consumer.on(GROUP_JOIN, ({ payload }) => {
+      const now = new Set(payload.memberAssignment[this.config.topic] ?? []);
+      this.tracker.onAssignment(new Set([...now].filter((p) => this.owned.has(p))));
+      this.owned = now;
+      this.memberId = payload.memberId;
+      this.joined = true;
+      this.restarts = 0;
+      log("info", "joined group", { memberId: payload.memberId, partitions: [...now].sort((a, b) => a - b) });
+    });
+    consumer.on(STOP, () => {
+      this.joined = false;
+    });
+    consumer.on(CRASH, ({ payload }) => {
+      this.joined = false;
+      this.metrics.consumerCrashes.inc({ restarted_by: payload.restart ? "kafkajs" : "app" });
+      log("warn", "consumer crashed", { error: String(payload.error), restartedBy: payload.restart ? "kafkajs" : "app" });
+      if (!payload.restart) this.scheduleRestart();
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [this.config.topic], fromBeginning: this.config.fromBeginning });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: (p) => this.eachBatch(p),
+      });
+    } catch (err) {
+      log("warn", "consumer start failed; retrying", { error: String(err) });
+      this.scheduleRestart();
+    }
+  }
+
+  private scheduleRestart(): void {
+    if (this.stopping || this.restartTimer) return;
+    const delay = Math.min(30_000, 1000 * 2 ** this.restarts++);
+    this.restartTimer = setTimeout(async () => {
+      this.restartTimer = undefined;
+      await this.consumer?.disconnect().catch(() => undefined);
+      if (!this.stopping) await this.run();
+    }, delay);
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { partition } = batch;
+    let last: KafkaMessage | undefined;
+    let n = 0;
+    for (const m of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      this.process(partition, m, n >= batch.messages.length - RECENT_PER_BATCH);
+      resolveOffset(m.offset);
+      last = m;
+      n++;
+    }
+    if (!last) return;
+    this.consumed += n;
+    this.metrics.consumed.inc({ partition: String(partition) }, n);
+    // Commit exactly what was processed, once per batch: a crash before this line redelivers the
+    // batch (duplicates, counted), never skips it.
+    await commitOffsetsIfNecessary({
+      topics: [{ topic: batch.topic, partitions: [{ partition, offset: (BigInt(last.offset) + 1n).toString() }] }],
+    });
+    await heartbeat();
+  }
+
+  private process(partition: number, m: KafkaMessage, keepRecent: boolean): void {
+    const producer = header(m, HEADER.producer);
+    const seqText = header(m, HEADER.seq);
+    const sentAt = Number(header(m, HEADER.sentAt));
+    const key = m.key?.toString() ?? "";
+    let duplicate = false;
+    if (producer !== undefined && seqText !== undefined) {
+      duplicate = !this.tracker.record(`${producer}|${key}`, partition, Number(seqText));
+      if (duplicate) this.metrics.duplicates.inc();
+    }
+    let latencyMs: number | null = null;
+    if (Number.isFinite(sentAt)) {
+      latencyMs = Math.max(0, nowMs() - sentAt);
+      this.latencies.push(latencyMs);
+      this.metrics.latency.observe(latencyMs / 1000);
+    }
+    if (keepRecent) {
+      this.recent.push({
+        partition,
+        offset: m.offset,
+        key,
+        seq: seqText === undefined ? null : Number(seqText),
+        preview: m.value?.subarray(0, 80).toString() ?? "",
+        latencyMs,
+        duplicate,
+      });
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { join } from "node:path";
+import { z } from "zod";
+import type { App } from "./app";
+
+const STATIC: Record<string, { readonly file: string; readonly type: string }> = {
+  "/": { file: "index.html", type: "text/html; charset=utf-8" },
+  "/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
+  "/style.css": { file: "style.css", type: "text/css; charset=utf-8" },
+};
+
+const MAX_BODY = 1 << 20;
+
+const ownMessage = z.object({ key: z.string().min(1).max(256).optional(), value: z.string().max(100_000) });
+const postBody = z.union([ownMessage.transform((m) => [m]), z.object({ messages: z.array(ownMessage).min(1).max(1000) }).transform((b) => b.messages)]);
+
+function send(res: ServerResponse, status: number, body: unknown, type = "application/json"): void {
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error(`body larger than ${MAX_BODY} bytes`));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+/** The HTTP API and dashboard; every asset is served from this process (no CDN). */
+export function createHttpServer(app: App, publicDir: string): Server {
+  // Loaded once: the image's root filesystem is read-only and the files never change at run time.
+  const assets = new Map(Object.entries(STATIC).map(([path, a]) => [path, { ...a, body: readFileSync(join(publicDir, a.file)) }]));
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    const query = new URL(req.url ?? "/", "http://x").searchParams;
+    if (req.method === "GET" || req.method === "HEAD") {
+      const asset = assets.get(path);
+      if (asset) return send(res, 200, asset.body.toString(), asset.type);
+      switch (path) {
+        case "/healthz":
+          return send(res, 200, { status: "ok" });
+        case "/readyz": {
+          const r = app.readiness();
+          return send(res, r.ready ? 200 : 503, r);
+        }
+        case "/metrics":
+          return send(res, 200, await app.metrics.registry.metrics(), app.metrics.registry.contentType);
+        case "/api/stats":
+          return send(res, 200, app.stats(query.get("streams") === "1"));
+      }
+      return send(res, 404, { error: `no route ${path}` });
+    }
+    if (req.method === "POST" && path === "/messages") {
+      if (!app.producer) return send(res, 409, { error: "this process has APP_ROLE=consumer; POST /messages needs producer or both" });
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(await readBody(req));
+      } catch (err) {
+        return send(res, 400, { error: `body must be JSON: ${(err as Error).message}` });
+      }
+      const body = postBody.safeParse(parsed);
+      if (!body.success) {
+        return send(res, 400, { error: 'expected {"key"?: string, "value": string} or {"messages": [{"key"?, "value"}, ...]}', issues: body.error.issues });
+      }
+      const result = await app.producer.sendOwn(body.data);
+      return send(res, result.status === "sent" ? 201 : 202, result);
+    }
+    return send(res, 405, { error: `${req.method} ${path} not allowed` });
+  }
+
+  return createServer((req, res) => {
+    handle(req, res).catch((err) => send(res, 500, { error: String(err) }));
+  });
+}

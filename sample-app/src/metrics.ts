@@ -1,0 +1,35 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** The process's Prometheus registry and the app's own series. */
+export class Metrics {
+  readonly registry = new Registry();
+  /** Messages acknowledged by Kafka (acks=all). */
+  readonly produced = new Counter({ name: "sample_app_messages_produced_total", help: "Messages acknowledged by Kafka (acks=all)", registers: [this.registry] });
+  /** `send` calls rejected after the client's retries; their messages are sent again. */
+  readonly sendFailures = new Counter({ name: "sample_app_produce_send_failures_total", help: "send() calls rejected after client retries; the app resends their messages", registers: [this.registry] });
+  /** Producers thrown away and made anew after repeated failures. */
+  readonly producerRecreated = new Counter({ name: "sample_app_producer_recreated_total", help: "Producers recreated after repeated send failures", registers: [this.registry] });
+  /** Messages processed, by partition (duplicates included). */
+  readonly consumed = new Counter({ name: "sample_app_messages_consumed_total", help: "Messages processed by this consumer, duplicates included", labelNames: ["partition"], registers: [this.registry] });
+  /** Deliveries of a sequence number already processed (at-least-once redelivery). */
+  readonly duplicates = new Counter({ name: "sample_app_duplicates_total", help: "Deliveries of a sequence number this consumer already processed", registers: [this.registry] });
+  /** Sequence numbers currently missing in streams this consumer reads. */
+  readonly gaps = new Gauge({ name: "sample_app_sequence_gaps", help: "Sequence numbers currently missing in the streams this consumer owns", registers: [this.registry] });
+  /** Log-end offset minus committed offset, per partition. */
+  readonly lag = new Gauge({ name: "sample_app_consumer_lag", help: "Log-end offset minus the group's committed offset", labelNames: ["partition"], registers: [this.registry] });
+  /** Produce-to-process latency of each message. */
+  readonly latency = new Histogram({
+    name: "sample_app_e2e_latency_seconds",
+    help: "Time from message creation in the producer to processing in the consumer",
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  /** Consumer crashes reported by KafkaJS. */
+  readonly consumerCrashes = new Counter({ name: "sample_app_consumer_crashes_total", help: "Consumer crashes reported by KafkaJS (it or the app restarts the consumer)", labelNames: ["restarted_by"], registers: [this.registry] });
+  /** 1 when every role of this process is connected. */
+  readonly ready = new Gauge({ name: "sample_app_ready", help: "1 when every role of this process is connected to Kafka", registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}
