@@ -81,6 +81,34 @@ if ((${#scripts[@]} > 0)); then
   shellcheck --external-sources --source-path=SCRIPTDIR "${scripts[@]}" || status=1
 fi
 
+# The workflows must install the tool versions the program is pinned to, and agree with each other.
+pinned_value() {
+  sed -n '/^export const pinned = {/,/^}/s/^ *'"$1"': "\([^"]*\)",$/\1/p' components/config.ts
+}
+workflow_value() {
+  sed -n 's/^ *'"$2"': *"\{0,1\}\([^" ]*\)"\{0,1\}$/\1/p' "$1" | sort -u
+}
+same_version() {
+  local what=$1 want=$2 got=$3
+  if [[ -z "$want" || -z "$got" || "$want" != "$got" ]]; then
+    echo "lint: version drift: $what: expected '${want:-<not found>}', found '${got:-<not found>}'" >&2
+    status=1
+  fi
+}
+e2e=.github/workflows/e2e.yml
+pr=.github/workflows/pr.yml
+same_version "kind ($e2e KIND_VERSION vs pinned.kind in components/config.ts)" \
+  "$(pinned_value kind)" "$(workflow_value "$e2e" KIND_VERSION)"
+same_version "Flux ($e2e FLUX_VERSION vs pinned.flux)" \
+  "$(pinned_value flux)" "$(workflow_value "$e2e" FLUX_VERSION)"
+same_version "Flux action ref ($e2e fluxcd/flux2/action@ vs pinned.flux)" \
+  "v$(pinned_value flux)" "$(sed -n 's|^ *uses: fluxcd/flux2/action@\([^ ]*\).*$|\1|p' "$e2e" | sort -u)"
+same_version "kubectl ($e2e KUBECTL_VERSION vs pinned.kubernetes)" \
+  "v$(pinned_value kubernetes)" "$(workflow_value "$e2e" KUBECTL_VERSION)"
+same_version "Pulumi CLI ($pr pulumi-version vs $e2e PULUMI_VERSION)" \
+  "$(workflow_value "$e2e" PULUMI_VERSION)" "$(workflow_value "$pr" pulumi-version)"
+echo "lint: tool versions: workflows vs components/config.ts pinned checked"
+
 if ((status != 0)); then
   echo "lint: FAILED (findings above)" >&2
   exit 1
