@@ -25,6 +25,8 @@ export interface DeclaredResource {
     readonly dependsOn: string[];
     /** Whether this is a custom (provider) resource rather than a component. */
     readonly custom: boolean;
+    /** Dotted paths of inputs that reached the engine as secrets (e.g. "environment"). */
+    readonly secretPaths: string[];
 }
 
 /** Everything one mocked `pulumi up` declared, and its stack outputs. */
@@ -52,16 +54,34 @@ export const testSecrets: Record<StackName, Record<string, string>> = {
 
 export const fakeKubeconfig = "apiVersion: v1\nkind: Config\nclusters: []\n# mocked kind kubeconfig\n";
 
+// How the SDK marks a secret value on the wire.
+const secretSig = "4dabf18193072939515e22adb298388d";
+const secretMarker = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Replaces wire-format secrets by their values and lists where they were. */
+function unwrapSecrets(value: unknown, path: string, found: string[]): unknown {
+    if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, `${path}[${i}]`, found));
+    if (typeof value !== "object" || value === null) return value;
+    const obj = value as Record<string, unknown>;
+    if (obj[secretSig] === secretMarker) {
+        found.push(path);
+        return unwrapSecrets(obj.value, path, []);
+    }
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v, path ? `${path}.${k}` : k, found)]));
+}
+
 const mocks = (recorded: DeclaredResource[]): pulumi.runtime.Mocks => ({
     newResource(args) {
-        const state: Record<string, any> = { ...args.inputs };
-        if (args.type === "command:local:Command") state.stdout = args.inputs.create?.includes("kind get kubeconfig") ? fakeKubeconfig : "";
+        const secretPaths: string[] = [];
+        const inputs = unwrapSecrets(args.inputs, "", secretPaths) as Record<string, any>;
+        const state: Record<string, any> = { ...inputs };
+        if (args.type === "command:local:Command") state.stdout = inputs.create?.includes("kind get kubeconfig") ? fakeKubeconfig : "";
         if (args.type === "digitalocean:index/kubernetesCluster:KubernetesCluster") {
             state.endpoint = "https://0a1b2c.k8s.ondigitalocean.com";
             state.kubeConfigs = [{ clusterCaCertificate: "Y2EtY2VydA==", rawConfig: "unused", token: "short-lived" }];
         }
         const resource = recorded.find(r => r.type === args.type && r.name === args.name);
-        if (resource) Object.assign(resource, { inputs: args.inputs, provider: args.provider, custom: args.custom ?? true });
+        if (resource) Object.assign(resource, { inputs, secretPaths, provider: args.provider, custom: args.custom ?? true });
         return { id: `${args.name}-id`, state };
     },
     call(args) {
@@ -102,7 +122,7 @@ export async function runProgram(stack: StackName, overrides: Record<string, unk
         // Transformations see each resource's options (parent, dependsOn) before it registers; mocks do not.
         pulumi.runtime.registerStackTransformation(args => {
             const declared: DeclaredResource = {
-                type: args.type, name: args.name, inputs: {}, custom: true,
+                type: args.type, name: args.name, inputs: {}, custom: true, secretPaths: [],
                 parent: args.opts.parent ? key(args.opts.parent, known) : undefined,
                 dependsOn: ([] as unknown[]).concat(args.opts.dependsOn ?? [])
                     .filter((d): d is pulumi.Resource => pulumi.Resource.isInstance(d))

@@ -1,0 +1,271 @@
+// The real program under mocks, for each committed stack file: what it declares, how it is wired.
+import * as assert from "assert";
+import { DeclaredResource, fakeKubeconfig, ofType, ProgramRun, runProgram } from "../support/program";
+
+const t = {
+    command: "command:local:Command",
+    k8sProvider: "pulumi:providers:kubernetes",
+    doks: "digitalocean:index/kubernetesCluster:KubernetesCluster",
+    registry: "digitalocean:index/containerRegistry:ContainerRegistry",
+    namespace: "kubernetes:core/v1:Namespace",
+    ociRepository: "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository",
+    helmRelease: "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease",
+    kafka: "kubernetes:kafka.strimzi.io/v1:Kafka",
+    nodePool: "kubernetes:kafka.strimzi.io/v1:KafkaNodePool",
+    topic: "kubernetes:kafka.strimzi.io/v1:KafkaTopic",
+    user: "kubernetes:kafka.strimzi.io/v1:KafkaUser",
+    deployment: "kubernetes:apps/v1:Deployment",
+    service: "kubernetes:core/v1:Service",
+};
+const ref = (r: DeclaredResource) => `${r.type}::${r.name}`;
+const one = (run: ProgramRun, type: string, name?: string): DeclaredResource => {
+    const found = ofType(run, type).filter(r => name === undefined || r.name === name);
+    assert.strictEqual(found.length, 1, `expected one ${type}${name ? ` ${name}` : ""}, found ${found.length}`);
+    return found[0];
+};
+const commandNamed = (run: ProgramRun, name: string) => one(run, t.command, name);
+const env = (d: DeclaredResource) => Object.fromEntries(
+    (d.inputs.spec.template.spec.containers[0].env as { name: string; value?: string; valueFrom?: unknown }[])
+        .map(e => [e.name, e.value ?? e.valueFrom]));
+
+/** Checks that hold for every stack. */
+function wiring(stack: "dev" | "do", runOf: () => ProgramRun) {
+    it("puts every Kubernetes resource on the cluster's provider", () => {
+        const run = runOf();
+        const provider = one(run, t.k8sProvider);
+        const k8s = run.resources.filter(r => r.custom && r.type.startsWith("kubernetes:"));
+        assert.ok(k8s.length >= 10, `only ${k8s.length} Kubernetes resources`);
+        for (const r of k8s) {
+            assert.ok(r.provider?.startsWith(`urn:pulumi:${stack}::kafka-on-k8s::`) && r.provider.includes(`::${provider.name}::`),
+                `${ref(r)} uses provider ${r.provider}`);
+        }
+    });
+
+    it("keys the provider by cluster identity so a refreshed kubeconfig replaces nothing", () => {
+        const provider = one(runOf(), t.k8sProvider);
+        assert.ok(provider.inputs.clusterIdentifier, "clusterIdentifier unset");
+        assert.ok(provider.inputs.kubeconfig, "kubeconfig unset");
+        assert.deepStrictEqual(provider.secretPaths, ["kubeconfig"]);
+    });
+
+    it("orders Flux → HelmRelease → Kafka → app with explicit dependencies", () => {
+        const run = runOf();
+        const flux = commandNamed(run, "flux-install");
+        const release = one(run, t.helmRelease);
+        const kafka = one(run, t.kafka);
+        assert.ok(release.dependsOn.includes(ref(flux)), `HelmRelease depends on ${release.dependsOn}`);
+        assert.ok(release.dependsOn.includes(ref(one(run, t.ociRepository))), "HelmRelease before its chart source");
+        for (const ns of ofType(run, t.namespace)) assert.ok(release.dependsOn.includes(ref(ns)), `HelmRelease before ${ns.name}`);
+        for (const cr of [...ofType(run, t.nodePool), kafka]) {
+            assert.ok(cr.dependsOn.includes(ref(release)), `${ref(cr)} must wait for the HelmRelease`);
+        }
+        for (const cr of [...ofType(run, t.topic), ...ofType(run, t.user)]) {
+            assert.ok(cr.dependsOn.includes(ref(kafka)), `${ref(cr)} must wait for the Kafka cluster`);
+        }
+        for (const d of ofType(run, t.deployment)) {
+            for (const needed of [kafka, ...ofType(run, t.topic), ...ofType(run, t.user)]) {
+                assert.ok(d.dependsOn.includes(ref(needed)), `${ref(d)} must wait for ${ref(needed)}`);
+            }
+        }
+    });
+
+    it("waits for Ready on the HelmRelease, the Kafka cluster and its topics", () => {
+        const run = runOf();
+        for (const r of [one(run, t.helmRelease), one(run, t.kafka), ...ofType(run, t.topic), ...ofType(run, t.user)]) {
+            assert.strictEqual(r.inputs.metadata.annotations?.["pulumi.com/waitFor"], "condition=Ready", ref(r));
+            assert.ok(Number(r.inputs.metadata.annotations?.["pulumi.com/timeoutSeconds"]) >= 300, `${ref(r)} timeout`);
+        }
+    });
+
+    it("installs the Strimzi chart pinned to 1.2.0 from its OCI repository with CRDs", () => {
+        const run = runOf();
+        const source = one(run, t.ociRepository).inputs;
+        assert.strictEqual(source.spec.url, "oci://quay.io/strimzi-helm/strimzi-kafka-operator");
+        assert.deepStrictEqual(source.spec.ref, { tag: "1.2.0" });
+        const release = one(run, t.helmRelease).inputs;
+        assert.deepStrictEqual(release.spec.chartRef, { kind: "OCIRepository", name: source.metadata.name, namespace: "flux-system" });
+        assert.strictEqual(release.spec.install.crds, "CreateReplace");
+        assert.strictEqual(release.spec.upgrade.crds, "CreateReplace");
+        assert.deepStrictEqual(release.spec.values.watchNamespaces, ["kafka"]);
+    });
+
+    it("runs Flux with the kubeconfig in the environment, not in argv", () => {
+        const flux = commandNamed(runOf(), "flux-install").inputs;
+        assert.ok(flux.environment.KUBECONFIG_DATA, "no kubeconfig in the environment");
+        assert.deepStrictEqual(commandNamed(runOf(), "flux-install").secretPaths, ["environment"]);
+        assert.match(flux.create, /flux install --version="v\$FLUX_VERSION"/);
+        assert.match(flux.create, /flux check/);
+        assert.match(flux.delete, /flux uninstall/);
+        assert.strictEqual(flux.environment.FLUX_VERSION, "2.9.4");
+        assert.doesNotMatch(flux.create + flux.delete, /apiVersion: v1|token:/, "kubeconfig text in the script");
+    });
+
+    it("exports the cluster name, a secret kubeconfig, bootstrap servers, topics and the dashboard command", () => {
+        const run = runOf();
+        assert.deepStrictEqual(Object.keys(run.outputs).sort(),
+            ["bootstrapServers", "clusterName", "dashboardCommand", "kubeconfig", "topicNames"]);
+        assert.deepStrictEqual(run.secretOutputs, ["kubeconfig"]);
+        assert.deepStrictEqual(run.outputs.topicNames, ["demo-events"]);
+        assert.match(String(run.outputs.dashboardCommand), /port-forward svc\/sample-app 8080:8080/);
+    });
+
+    it("runs the sample app as hardened producer and consumer Deployments", () => {
+        const run = runOf();
+        for (const d of ofType(run, t.deployment)) {
+            const pod = d.inputs.spec.template.spec;
+            const c = pod.containers[0];
+            assert.deepStrictEqual(d.inputs.spec.selector.matchLabels, d.inputs.spec.template.metadata.labels);
+            assert.strictEqual(pod.securityContext.runAsNonRoot, true);
+            assert.strictEqual(c.securityContext.readOnlyRootFilesystem, true);
+            assert.ok(c.resources.requests.cpu && c.resources.limits.memory, "resources");
+            assert.strictEqual(c.readinessProbe.httpGet.path, "/readyz");
+            assert.strictEqual(c.livenessProbe.httpGet.path, "/healthz");
+            assert.match(c.image, /^(registry\.digitalocean\.com\/kafka-on-k8s\/)?kafka-sample-app:[0-9a-f]{16}$/);
+            assert.strictEqual(env(d).KAFKA_TOPIC, "demo-events");
+        }
+        const service = one(run, t.service).inputs;
+        assert.strictEqual(service.spec.selector["app.kubernetes.io/component"], "consumer");
+    });
+}
+
+describe("program: dev stack (kind)", function () {
+    this.timeout(60000);
+    let run: ProgramRun;
+    before(async () => { run = await runProgram("dev"); });
+
+    wiring("dev", () => run);
+
+    it("creates the kind cluster with a command and nothing on DigitalOcean", () => {
+        assert.strictEqual(run.resources.filter(r => r.type.startsWith("digitalocean:")).length, 0);
+        const create = commandNamed(run, "kind-create").inputs;
+        assert.match(create.create, /kind create cluster --name "\$KIND_CLUSTER" --config -/);
+        assert.match(create.delete, /kind delete cluster/);
+        assert.match(create.stdin, /image: kindest\/node:v1\.35\.0@sha256:[0-9a-f]{64}/);
+        assert.strictEqual((create.stdin.match(/role: worker/g) ?? []).length, 1);
+        assert.ok(create.triggers.includes(create.stdin), "a new kind config must re-create the cluster");
+        assert.strictEqual(create.logging, "stderr", "stdout is the kubeconfig: it must not be logged");
+        assert.strictEqual(run.outputs.kubeconfig, fakeKubeconfig);
+    });
+
+    it("declares one dual-role ephemeral pool and a plain listener", () => {
+        const pools = ofType(run, t.nodePool);
+        assert.strictEqual(pools.length, 1);
+        assert.deepStrictEqual(pools[0].inputs.spec.roles, ["controller", "broker"]);
+        assert.strictEqual(pools[0].inputs.spec.replicas, 1);
+        assert.deepStrictEqual(pools[0].inputs.spec.storage, { type: "ephemeral" });
+        const kafka = one(run, t.kafka).inputs.spec.kafka;
+        assert.deepStrictEqual(kafka.listeners, [{ name: "plain", port: 9092, type: "internal", tls: false }]);
+        assert.strictEqual(kafka.version, "4.3.1");
+        assert.strictEqual(kafka.config["default.replication.factor"], 1);
+        assert.strictEqual(kafka.config["min.insync.replicas"], 1);
+        assert.strictEqual(kafka.authorization, undefined);
+        assert.strictEqual(ofType(run, t.user).length, 0);
+        assert.strictEqual(run.outputs.bootstrapServers, "kafka-kafka-bootstrap.kafka.svc:9092");
+    });
+
+    it("loads the content-tagged image into kind", () => {
+        const build = commandNamed(run, "sample-app-image-build").inputs;
+        assert.match(build.create, /docker build --tag "\$IMAGE" "\$CONTEXT"/);
+        assert.match(build.create, /kind load docker-image "\$IMAGE" --name "\$KIND_CLUSTER"/);
+        assert.strictEqual(build.environment.KIND_CLUSTER, "kafka-dev");
+        assert.deepStrictEqual(build.triggers, [build.environment.IMAGE.split(":")[1]]);
+    });
+});
+
+describe("program: do stack (DigitalOcean)", function () {
+    this.timeout(60000);
+    let run: ProgramRun;
+    before(async () => { run = await runProgram("do"); });
+
+    wiring("do", () => run);
+
+    it("creates a DOKS cluster sized for one broker per node, and no kind cluster", () => {
+        assert.strictEqual(run.resources.filter(r => r.type === t.command && /kind create/.test(r.inputs.create)).length, 0);
+        const cluster = one(run, t.doks).inputs;
+        assert.strictEqual(cluster.region, "ams3");
+        assert.strictEqual(cluster.version, "1.35.1-do.0");
+        assert.strictEqual(cluster.ha, true);
+        assert.strictEqual(cluster.registryIntegration, true);
+        assert.strictEqual(cluster.nodePool.autoScale, true);
+        assert.ok(cluster.nodePool.minNodes >= 3 && cluster.nodePool.maxNodes >= cluster.nodePool.minNodes);
+        assert.strictEqual(one(run, t.registry).inputs.name, "kafka-on-k8s");
+    });
+
+    it("builds the kubeconfig from the API token, kept secret", () => {
+        const kubeconfig = String(run.outputs.kubeconfig);
+        assert.match(kubeconfig, /server: https:\/\/0a1b2c\.k8s\.ondigitalocean\.com/);
+        assert.match(kubeconfig, /token: dop_v1_test_token_not_real/);
+        assert.ok(run.secretOutputs.includes("kubeconfig"));
+    });
+
+    it("declares 3 controllers and 3 brokers on persistent volumes, brokers on distinct nodes", () => {
+        const pools: Record<string, any> = Object.fromEntries(ofType(run, t.nodePool).map(p => [p.inputs.metadata.name, p.inputs.spec]));
+        assert.deepStrictEqual(Object.keys(pools).sort(), ["brokers", "controllers"]);
+        assert.deepStrictEqual(pools.controllers.roles, ["controller"]);
+        assert.deepStrictEqual(pools.brokers.roles, ["broker"]);
+        assert.strictEqual(pools.controllers.replicas, 3);
+        assert.strictEqual(pools.brokers.replicas, 3);
+        for (const p of Object.values(pools)) {
+            assert.deepStrictEqual(p.storage, { type: "persistent-claim", size: "20Gi", class: "do-block-storage", deleteClaim: false });
+        }
+        const antiAffinity = pools.brokers.template.pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
+        assert.strictEqual(antiAffinity.topologyKey, "kubernetes.io/hostname");
+        assert.strictEqual(pools.controllers.template, undefined);
+    });
+
+    it("secures the listener with TLS + SCRAM-SHA-512 and ACLs for the app user", () => {
+        const kafka = one(run, t.kafka).inputs.spec.kafka;
+        assert.deepStrictEqual(kafka.listeners, [{ name: "tls", port: 9093, type: "internal", tls: true, authentication: { type: "scram-sha-512" } }]);
+        assert.deepStrictEqual(kafka.authorization, { type: "simple" });
+        assert.strictEqual(kafka.config["default.replication.factor"], 3);
+        assert.strictEqual(kafka.config["min.insync.replicas"], 2);
+        assert.strictEqual(kafka.metricsConfig.type, "strimziMetricsReporter");
+        const user = one(run, t.user).inputs.spec;
+        assert.strictEqual(user.authentication.type, "scram-sha-512");
+        assert.deepStrictEqual(user.authorization.acls.map((a: { resource: { type: string; name: string } }) => `${a.resource.type}:${a.resource.name}`),
+            ["topic:demo-events", "group:sample-app"]);
+        const consumer = env(one(run, t.deployment, "sample-app-consumer"));
+        assert.strictEqual(consumer.KAFKA_BROKERS, "kafka-kafka-bootstrap.kafka.svc:9093");
+        assert.strictEqual(consumer.KAFKA_SASL_USERNAME, "sample-app");
+        assert.deepStrictEqual(consumer.KAFKA_SASL_PASSWORD, { secretKeyRef: { name: "sample-app", key: "password" } });
+        assert.strictEqual(consumer.KAFKA_TLS_CA_FILE, "/etc/kafka-ca/ca.crt");
+    });
+
+    it("declares the topic with 12 partitions, RF 3 and min ISR 2", () => {
+        const topic = one(run, t.topic).inputs.spec;
+        assert.deepStrictEqual(topic, {
+            topicName: "demo-events", partitions: 12, replicas: 3,
+            config: { "retention.ms": 604800000, "min.insync.replicas": 2 },
+        });
+    });
+
+    it("pushes the image to the registry with the token in the environment only", () => {
+        const build = commandNamed(run, "sample-app-image-build").inputs;
+        assert.match(build.create, /docker push "\$IMAGE"/);
+        assert.strictEqual(build.environment.REGISTRY_TOKEN, "dop_v1_test_token_not_real");
+        assert.deepStrictEqual(commandNamed(run, "sample-app-image-build").secretPaths, ["environment"]);
+        assert.doesNotMatch(build.create, /dop_v1/);
+        assert.match(build.environment.IMAGE, /^registry\.digitalocean\.com\/kafka-on-k8s\/kafka-sample-app:[0-9a-f]{16}$/);
+    });
+
+    it("scales the app from the stack file", () => {
+        assert.strictEqual(one(run, t.deployment, "sample-app-producer").inputs.spec.replicas, 2);
+        assert.strictEqual(one(run, t.deployment, "sample-app-consumer").inputs.spec.replicas, 3);
+        assert.strictEqual(env(one(run, t.deployment, "sample-app-producer")).PRODUCE_RATE, "500");
+    });
+});
+
+describe("program: bootstrap-github", function () {
+    this.timeout(60000);
+
+    it("bootstraps Flux from GitHub with the token in the environment only", async () => {
+        const run = await runProgram("dev", { fluxMode: "bootstrap-github", githubOwner: "acme", githubRepository: "fleet" },
+            { "kafka-on-k8s:githubToken": "ghp_test_token_not_real" });
+        const flux = commandNamed(run, "flux-install").inputs;
+        assert.match(flux.create, /flux bootstrap github --owner="\$GITHUB_OWNER" --repository="\$GITHUB_REPOSITORY"/);
+        assert.strictEqual(flux.environment.GITHUB_TOKEN, "ghp_test_token_not_real");
+        assert.deepStrictEqual(commandNamed(run, "flux-install").secretPaths, ["environment"]);
+        assert.strictEqual(flux.environment.GITHUB_PATH, "clusters/dev");
+        assert.doesNotMatch(flux.create, /ghp_/);
+    });
+});
