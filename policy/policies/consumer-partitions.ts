@@ -1,0 +1,82 @@
+import * as k8s from "@pulumi/kubernetes";
+import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { kafkaClusters } from "./clusters";
+import { kafkaSetting } from "./kafka-config";
+import { clusterKey, KAFKA_TOPIC, toInteger } from "./resources";
+import { APP_COMPONENT_LABEL, APP_NAME_LABEL, DEFAULT_DEPLOYMENT_REPLICAS } from "./sample-app";
+import { appName } from "./settings";
+
+/** Config of `consumer-within-partitions`. */
+export interface ConsumerPartitionsConfig {
+    /** Value of `app.kubernetes.io/name` that marks the sample app's Deployments. */
+    readonly appName: string;
+}
+
+/** The sample app's topic when `KAFKA_TOPIC` is unset (see the sample-app contract). */
+const DEFAULT_TOPIC = "demo-events";
+
+/** Strimzi's bootstrap Service host: `<cluster>-kafka-bootstrap[.<namespace>...]`. */
+const BOOTSTRAP_HOST = /^([a-z0-9-]+)-kafka-bootstrap(?:\.([a-z0-9-]+))?/;
+
+/** The `KafkaTopic`s a consumer reads: matching topic name, narrowed to the cluster of its bootstrap. */
+function consumedTopics(resources: readonly PolicyResource[], topicName: string, brokers: string | undefined,
+    namespace: string): PolicyResource[] {
+    const topics = resources.filter((r) => r.type === KAFKA_TOPIC &&
+        (r.props.spec?.topicName ?? r.props.metadata?.name ?? r.name) === topicName);
+    const bootstrap = (brokers ?? "").split(",").map((host) => BOOTSTRAP_HOST.exec(host.trim())).find((m) => m !== null);
+    if (!bootstrap) {
+        return topics;
+    }
+    const cluster = `${bootstrap[2] ?? namespace}/${bootstrap[1]}`;
+    return kafkaClusters(topics).filter((c) => c.key === cluster).flatMap((c) => c.topics);
+}
+
+/** Partitions of a topic; unset means the cluster's `num.partitions` (Kafka default 1). */
+function partitionsOf(topic: PolicyResource, resources: readonly PolicyResource[]): number {
+    if (topic.props.spec?.partitions !== undefined) {
+        return toInteger(topic.props.spec.partitions);
+    }
+    const kafka = kafkaClusters(resources).find((c) => c.key === clusterKey(topic))?.kafka;
+    return kafkaSetting(kafka?.props.spec?.kafka?.config ?? {}, "num.partitions", 1);
+}
+
+/**
+ * 10. A consumer Deployment runs no more replicas than its topic has partitions: Kafka assigns each
+ * partition to one group member, so extra consumers sit idle. Advisory, because idle spares are a waste,
+ * not an outage. The topic comes from the container's `KAFKA_TOPIC`, the cluster from the Strimzi
+ * bootstrap host in `KAFKA_BROKERS`; a topic this stack does not declare (or cannot tell apart) is skipped.
+ */
+export const consumerWithinPartitions: StackValidationPolicy = {
+    name: "consumer-within-partitions",
+    description: "Consumer Deployments run no more replicas than the partitions of the topic they consume.",
+    enforcementLevel: "advisory",
+    configSchema: { properties: { appName } },
+    validateStack: (args, reportViolation) => {
+        const config = args.getConfig<ConsumerPartitionsConfig>();
+        const consumers = args.resources.filter((r) => {
+            const labels = r.asType(k8s.apps.v1.Deployment)?.metadata?.labels;
+            return labels?.[APP_NAME_LABEL] === config.appName && labels?.[APP_COMPONENT_LABEL] === "consumer";
+        });
+        if (consumers.length === 0) {
+            args.notApplicable(`the stack declares no ${config.appName} consumer Deployment`);
+        }
+        for (const consumer of consumers) {
+            const deployment = consumer.asType(k8s.apps.v1.Deployment)!;
+            const namespace = deployment.metadata?.namespace ?? "default";
+            const env = new Map((deployment.spec?.template?.spec?.containers ?? [])
+                .flatMap((container) => container.env ?? []).map((variable) => [variable.name, variable.value]));
+            const topicName = env.get("KAFKA_TOPIC") ?? DEFAULT_TOPIC;
+            const topics = consumedTopics(args.resources, topicName, env.get("KAFKA_BROKERS"), namespace);
+            if (topics.length !== 1) {
+                continue;
+            }
+            const replicas = deployment.spec?.replicas ?? DEFAULT_DEPLOYMENT_REPLICAS;
+            const partitions = partitionsOf(topics[0], args.resources);
+            if (replicas > partitions) {
+                reportViolation(`Deployment ${namespace}/${deployment.metadata?.name ?? consumer.name}: ${replicas} consumer ` +
+                    `replicas, above the ${partitions} partitions of topic ${topicName}; ${replicas - partitions} would sit idle`,
+                    consumer.urn);
+            }
+        }
+    },
+};

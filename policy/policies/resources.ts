@@ -1,0 +1,65 @@
+// Type tokens and accessors for the Kubernetes custom resources the program declares. Custom resources
+// have no typed SDK class here, so policies match on the type token the engine reports.
+
+/** Strimzi `Kafka` cluster. */
+export const KAFKA = "kubernetes:kafka.strimzi.io/v1:Kafka";
+/** Strimzi `KafkaNodePool` (brokers and/or KRaft controllers of one cluster). */
+export const KAFKA_NODE_POOL = "kubernetes:kafka.strimzi.io/v1:KafkaNodePool";
+/** Strimzi `KafkaTopic`. */
+export const KAFKA_TOPIC = "kubernetes:kafka.strimzi.io/v1:KafkaTopic";
+/** Flux `HelmRelease`. */
+export const HELM_RELEASE = "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease";
+/** Flux `OCIRepository` (a Helm chart pulled from an OCI registry). */
+export const OCI_REPOSITORY = "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository";
+
+/** Label that ties node pools, topics and users to their `Kafka` cluster. */
+export const CLUSTER_LABEL = "strimzi.io/cluster";
+
+/** The part of a resource the policies read: its type token, Pulumi name and inputs. */
+export interface ResourceView {
+    /** Pulumi type token, e.g. `kubernetes:kafka.strimzi.io/v1:KafkaNodePool`. */
+    readonly type: string;
+    /** Pulumi resource name (used when the object has no `metadata.name`). */
+    readonly name: string;
+    /** Resource inputs (for Kubernetes objects: the object as sent). */
+    readonly props: Record<string, any>;
+}
+
+/** `Kind namespace/name` of a Kubernetes object, as it should appear in a violation message. */
+export function describe(resource: ResourceView): string {
+    const kind = resource.type.slice(resource.type.lastIndexOf(":") + 1);
+    const metadata = resource.props.metadata ?? {};
+    const name = metadata.name ?? resource.name;
+    return metadata.namespace ? `${kind} ${metadata.namespace}/${name}` : `${kind} ${name}`;
+}
+
+/**
+ * Identity of the Kafka cluster a resource belongs to: the namespace plus the cluster name (the `Kafka`'s
+ * own name, or the `strimzi.io/cluster` label of pools and topics), because Strimzi only links objects
+ * in the same namespace. Undefined when a pool or topic carries no cluster label.
+ */
+export function clusterKey(resource: ResourceView): string | undefined {
+    const metadata = resource.props.metadata ?? {};
+    const cluster = resource.type === KAFKA ? (metadata.name ?? resource.name) : metadata.labels?.[CLUSTER_LABEL];
+    return cluster === undefined ? undefined : `${metadata.namespace ?? "default"}/${cluster}`;
+}
+
+/** The KRaft roles of a node pool. */
+export function poolRoles(pool: ResourceView): readonly string[] {
+    const roles = pool.props.spec?.roles;
+    return Array.isArray(roles) ? roles : [];
+}
+
+/**
+ * A Kafka setting or replica count as an integer. Kafka config values arrive as numbers or as strings
+ * (`"3"`); anything else (a fraction, `"three"`) yields `NaN` so the caller can report it.
+ */
+export function toInteger(value: unknown): number {
+    if (typeof value === "number") {
+        return Number.isInteger(value) ? value : NaN;
+    }
+    if (typeof value === "string" && /^\s*-?\d+\s*$/.test(value)) {
+        return Number(value);
+    }
+    return NaN;
+}
