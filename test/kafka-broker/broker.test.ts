@@ -1,0 +1,237 @@
+// Exercises test/support/kafka.ts against the real broker it starts: topics, the Java performance
+// tools and their parsers on real output, a stop/start keeping data, and the cleanup guarantees.
+import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs/promises";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+    ConsumerPerformanceResult,
+    createTopic,
+    KafkaBroker,
+    parseConsumerPerformance,
+    parseEndToEndLatency,
+    parseProducerPerformance,
+    ProducerPerformanceResult,
+    runKafkaTool,
+    startKafkaBroker,
+    topicPartitionCount,
+} from "../support/kafka";
+
+const tools = "org.apache.kafka.tools";
+const recordSize = 1024;
+
+async function produce(bootstrap: string, topic: string, records: number, extra: string[] = []): Promise<ProducerPerformanceResult> {
+    const { stdout } = await runKafkaTool(`${tools}.ProducerPerformance`, [
+        "--bootstrap-server", bootstrap,
+        "--topic", topic,
+        "--num-records", String(records),
+        "--record-size", String(recordSize),
+        "--throughput", "-1",
+        "--command-property", "acks=all",
+        ...extra,
+    ]);
+    return parseProducerPerformance(stdout);
+}
+
+async function consume(bootstrap: string, topic: string, records: number): Promise<ConsumerPerformanceResult> {
+    const { stdout } = await runKafkaTool(`${tools}.ConsumerPerformance`, [
+        "--bootstrap-server", bootstrap,
+        "--topic", topic,
+        "--num-records", String(records),
+        // The default 10 s without a record ends the run early while a busy machine joins the group.
+        "--timeout", "60000",
+        // A fresh group per run, so it reads the topic from the beginning.
+        "--group", `broker-test-${topic}-${Date.now()}`,
+    ]);
+    return parseConsumerPerformance(stdout);
+}
+
+/** Command lines of all processes, to find leftovers that mention a path. */
+async function processesMentioning(text: string): Promise<string[]> {
+    const found: string[] = [];
+    for (const entry of await fs.readdir("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+            const cmdline = (await fs.readFile(`/proc/${entry}/cmdline`, "utf8")).replace(/\0/g, " ");
+            if (cmdline.includes(text)) found.push(`${entry}: ${cmdline}`);
+        } catch {
+            // Exited while we looked.
+        }
+    }
+    return found;
+}
+
+function acceptsConnections(hostPort: string): Promise<boolean> {
+    const [host, port] = hostPort.split(":");
+    return new Promise((resolve) => {
+        const socket = net.connect({ host, port: Number(port) });
+        socket.once("connect", () => {
+            socket.destroy();
+            resolve(true);
+        });
+        socket.once("error", () => resolve(false));
+    });
+}
+
+function isAlive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+describe("Kafka test broker (test/support/kafka.ts)", function () {
+    // A cold run fetches ~54 MB with Maven first; every tool run is a JVM start.
+    this.timeout(180_000);
+    let broker: KafkaBroker;
+
+    before(async function () {
+        this.timeout(600_000);
+        broker = await startKafkaBroker({ partitionsDefault: 3 });
+    });
+
+    after(async () => {
+        await broker?.dispose();
+    });
+
+    it("creates a topic with 6 partitions and reads the count back", async () => {
+        await createTopic(broker.bootstrap, "describe-me", 6);
+        assert.equal(await topicPartitionCount(broker.bootstrap, "describe-me"), 6);
+    });
+
+    it("gives auto-created topics partitionsDefault partitions", async () => {
+        const produced = await produce(broker.bootstrap, "auto-created", 10);
+        assert.equal(produced.records, 10);
+        assert.equal(await topicPartitionCount(broker.bootstrap, "auto-created"), 3);
+    });
+
+    it("produces with ProducerPerformance and consumes the same records with ConsumerPerformance", async () => {
+        const records = 20_000;
+        await createTopic(broker.bootstrap, "perf", 6);
+        const produced = await produce(broker.bootstrap, "perf", records, ["--warmup-records", "5000"]);
+        console.log(`      ProducerPerformance: ${JSON.stringify(produced)}`);
+        assert.equal(produced.records, records);
+        assert.ok(produced.recordsPerSec > 0 && produced.mbPerSec > 0);
+        // records/s and MB/s must agree for fixed-size records (MB/s is printed with 2 decimals).
+        assert.ok(Math.abs((produced.recordsPerSec * recordSize) / 2 ** 20 - produced.mbPerSec) <= 0.01 + produced.mbPerSec * 0.01);
+        assert.ok(produced.p50Ms <= produced.p95Ms && produced.p95Ms <= produced.p99Ms && produced.p99Ms <= produced.p999Ms);
+        assert.ok(produced.p999Ms <= produced.maxLatencyMs);
+        assert.equal(produced.steadyState?.records, records - 5000);
+
+        const consumed = await consume(broker.bootstrap, "perf", records);
+        console.log(`      ConsumerPerformance: ${JSON.stringify(consumed)}`);
+        assert.equal(consumed.records, records);
+        assert.ok(Math.abs(consumed.mb - (records * recordSize) / 2 ** 20) < 0.001);
+        assert.ok(consumed.recordsPerSec > 0 && consumed.fetchRecordsPerSec >= consumed.recordsPerSec);
+        assert.ok(consumed.fetchMs > 0 && consumed.rebalanceMs >= 0);
+    });
+
+    it("measures end-to-end latency with EndToEndLatency", async () => {
+        await createTopic(broker.bootstrap, "latency", 1);
+        const { stdout } = await runKafkaTool(`${tools}.EndToEndLatency`, [
+            "--bootstrap-server", broker.bootstrap,
+            "--topic", "latency",
+            "--num-records", "1000",
+            "--producer-acks", "all",
+            "--record-size", "512",
+        ]);
+        const latency = parseEndToEndLatency(stdout);
+        console.log(`      EndToEndLatency: ${JSON.stringify(latency)}`);
+        assert.ok(latency.avgMs > 0);
+        assert.ok(latency.p50Ms <= latency.p99Ms && latency.p99Ms <= latency.p999Ms);
+    });
+
+    it("keeps topics and records across stop() and start() on the same port", async function () {
+        if (broker.external) {
+            console.log("      SKIP: the broker is external (KAFKA_BOOTSTRAP_SERVERS), it cannot be restarted here");
+            this.skip();
+        }
+        const records = 2_000;
+        await createTopic(broker.bootstrap, "durable", 6);
+        assert.equal((await produce(broker.bootstrap, "durable", records)).records, records);
+        const bootstrap = broker.bootstrap;
+
+        await broker.stop();
+        assert.equal(await acceptsConnections(bootstrap), false, "the stopped broker still accepts connections");
+
+        const started = Date.now();
+        await broker.start();
+        console.log(`      restarted in ${Date.now() - started} ms`);
+        assert.equal(broker.bootstrap, bootstrap);
+        assert.equal(await topicPartitionCount(bootstrap, "durable"), 6);
+        assert.equal((await consume(bootstrap, "durable", records)).records, records);
+    });
+
+    it("uses KAFKA_BOOTSTRAP_SERVERS as an external broker that refuses stop/start", async () => {
+        const saved = process.env.KAFKA_BOOTSTRAP_SERVERS;
+        try {
+            process.env.KAFKA_BOOTSTRAP_SERVERS = broker.bootstrap;
+            const external = await startKafkaBroker();
+            assert.equal(external.external, true);
+            assert.equal(external.bootstrap, broker.bootstrap);
+            assert.equal(await topicPartitionCount(external.bootstrap, "describe-me"), 6);
+            await assert.rejects(external.stop(), /external \(KAFKA_BOOTSTRAP_SERVERS=/);
+            await assert.rejects(external.start(), /external \(KAFKA_BOOTSTRAP_SERVERS=/);
+            await external.dispose();
+
+            process.env.KAFKA_BOOTSTRAP_SERVERS = "localhost";
+            await assert.rejects(startKafkaBroker(), /KAFKA_BOOTSTRAP_SERVERS must be a comma-separated list of host:port/);
+        } finally {
+            if (saved === undefined) delete process.env.KAFKA_BOOTSTRAP_SERVERS;
+            else process.env.KAFKA_BOOTSTRAP_SERVERS = saved;
+        }
+    });
+
+    it("dispose() ends the JVM and deletes the broker's directory", async function () {
+        if (broker.external) {
+            console.log("      SKIP: the broker is external (KAFKA_BOOTSTRAP_SERVERS), it is not ours to dispose");
+            this.skip();
+        }
+        const dir = path.dirname(broker.logFile!);
+        assert.notDeepEqual(await processesMentioning(dir), [], "the broker JVM should be running before dispose()");
+        await broker.dispose();
+        assert.deepEqual(await processesMentioning(dir), []);
+        await assert.rejects(fs.access(dir), { code: "ENOENT" });
+        await assert.rejects(broker.start(), /was disposed/);
+    });
+});
+
+describe("Kafka test broker without a broker", () => {
+    it("rejects a bad partitionsDefault, naming the option", async () => {
+        await assert.rejects(startKafkaBroker({ partitionsDefault: 0 }), /partitionsDefault must be an integer >= 1, got 0/);
+    });
+
+    it("parsers reject output that is not the tool's", () => {
+        const unrelated = "Created topic demo.\n";
+        assert.throws(() => parseProducerPerformance(unrelated), /ProducerPerformance output has no summary line/);
+        assert.throws(() => parseConsumerPerformance(unrelated), /ConsumerPerformance output has no start.time header/);
+        assert.throws(() => parseEndToEndLatency(unrelated), /EndToEndLatency output has no Avg latency/);
+    });
+
+    it("run-while-stdin-open.sh ends its command when the parent's pipe closes (parent killed)", async () => {
+        const pidFile = path.join(await fs.mkdtemp(path.join(os.tmpdir(), "tied-")), "pid");
+        const runner = path.resolve(__dirname, "../../scripts/kafka/run-while-stdin-open.sh");
+        const wrapper = spawn("bash", [runner, "bash", "-c", `echo $$ > ${pidFile}; exec sleep 600`], {
+            stdio: ["pipe", "ignore", "inherit"],
+        });
+        try {
+            let pid = 0;
+            for (let i = 0; i < 100 && !pid; i++) {
+                pid = Number(await fs.readFile(pidFile, "utf8").catch(() => "0"));
+                if (!pid) await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+            assert.ok(pid > 0 && isAlive(pid), "the command should be running");
+            const exited = new Promise((resolve) => wrapper.once("exit", resolve));
+            wrapper.stdin!.end(); // what the kernel does when the test process dies
+            await exited;
+            assert.equal(isAlive(pid), false);
+        } finally {
+            wrapper.kill("SIGKILL");
+            await fs.rm(path.dirname(pidFile), { recursive: true, force: true });
+        }
+    });
+});

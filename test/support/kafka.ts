@@ -1,0 +1,550 @@
+// A real single-node Apache Kafka (KRaft) broker for the integration tests and benchmarks, run from
+// jars that scripts/kafka/fetch.sh resolves from Maven Central, plus the Kafka command-line tools
+// and parsers for the output of the performance tools (the Java reference figures).
+import { ChildProcess, execFile, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import * as fs from "node:fs/promises";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/** A running (or stoppable) Kafka broker. */
+export interface KafkaBroker {
+    /** Bootstrap servers for clients, `host:port[,host:port...]`. */
+    readonly bootstrap: string;
+    /** True when the broker came from `KAFKA_BOOTSTRAP_SERVERS` and cannot be stopped or started here. */
+    readonly external: boolean;
+    /** File receiving the broker's output, kept across restarts; undefined for an external broker. */
+    readonly logFile: string | undefined;
+    /** Stops the broker process, keeping its data and ports so `start()` brings the same broker back. */
+    stop(): Promise<void>;
+    /** Starts the broker again on the same ports and log dir; resolves once it serves requests. */
+    start(): Promise<void>;
+    /** Stops the broker and deletes its data; the broker cannot be used afterwards. */
+    dispose(): Promise<void>;
+}
+
+/** Options for {@link startKafkaBroker}. */
+export interface KafkaBrokerOptions {
+    /** `num.partitions` for topics created without a partition count (auto-created ones). */
+    readonly partitionsDefault?: number;
+}
+
+/** Figures from a summary line of `org.apache.kafka.tools.ProducerPerformance`. */
+export interface ProducerPerformanceFigures {
+    /** Records sent. */
+    readonly records: number;
+    /** Throughput in records per second. */
+    readonly recordsPerSec: number;
+    /** Throughput in MB (2^20 bytes) per second. */
+    readonly mbPerSec: number;
+    /** Mean send latency in milliseconds. */
+    readonly avgLatencyMs: number;
+    /** Highest send latency in milliseconds. */
+    readonly maxLatencyMs: number;
+    /** Median send latency in milliseconds. */
+    readonly p50Ms: number;
+    /** 95th percentile send latency in milliseconds. */
+    readonly p95Ms: number;
+    /** 99th percentile send latency in milliseconds. */
+    readonly p99Ms: number;
+    /** 99.9th percentile send latency in milliseconds. */
+    readonly p999Ms: number;
+}
+
+/** What `ProducerPerformance` reports for the whole run and, with `--warmup-records`, after the warm-up. */
+export interface ProducerPerformanceResult extends ProducerPerformanceFigures {
+    /** The steady-state summary, printed only when `--warmup-records` was given. */
+    readonly steadyState?: ProducerPerformanceFigures;
+}
+
+/** Figures from the result row of `org.apache.kafka.tools.ConsumerPerformance`. */
+export interface ConsumerPerformanceResult {
+    /** Records consumed. */
+    readonly records: number;
+    /** Data consumed in MB (2^20 bytes). */
+    readonly mb: number;
+    /** Records per second over the whole run, group join included. */
+    readonly recordsPerSec: number;
+    /** MB per second over the whole run, group join included. */
+    readonly mbPerSec: number;
+    /** Time spent joining the group (rebalancing) in milliseconds. */
+    readonly rebalanceMs: number;
+    /** Time spent fetching, after the group join, in milliseconds. */
+    readonly fetchMs: number;
+    /** Records per second while fetching. */
+    readonly fetchRecordsPerSec: number;
+    /** MB per second while fetching. */
+    readonly fetchMbPerSec: number;
+}
+
+/** Figures from `org.apache.kafka.tools.EndToEndLatency` (one record in flight at a time). */
+export interface EndToEndLatencyResult {
+    /** Mean produce-to-consume latency in milliseconds. */
+    readonly avgMs: number;
+    /** Median latency in milliseconds. */
+    readonly p50Ms: number;
+    /** 99th percentile latency in milliseconds. */
+    readonly p99Ms: number;
+    /** 99.9th percentile latency in milliseconds. */
+    readonly p999Ms: number;
+}
+
+const scriptsDir = path.resolve(__dirname, "..", "..", "scripts", "kafka");
+const fetchScript = path.join(scriptsDir, "fetch.sh");
+const tiedRunner = path.join(scriptsDir, "run-while-stdin-open.sh");
+const log4jConfig = path.join(scriptsDir, "log4j2.xml");
+
+/** Printed once the broker is registered and unfenced, i.e. ready for clients. */
+const startedMessage = "Kafka Server started";
+// 5-7 s on an idle machine, 10-14 s on a restart under load; 40 s seen with several suites running.
+const startTimeoutMs = 120_000;
+const stopTimeoutMs = 30_000;
+const defaultToolTimeoutMs = 120_000;
+/** How much of a process's output an error message quotes. */
+const tailChars = 6_000;
+
+// Every JVM started here, so none outlives the test process (see killAllOnExit).
+const liveProcesses = new Set<ChildProcess>();
+
+function killAll(): void {
+    for (const child of liveProcesses) {
+        try {
+            // Brokers lead their own process group (wrapper + JVM); tools are single processes.
+            process.kill(child.spawnargs[0] === "bash" ? -child.pid! : child.pid!, "SIGKILL");
+        } catch {
+            // Already gone.
+        }
+    }
+    liveProcesses.clear();
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+    killAll();
+    // Keep the default behaviour (exit with the signal) unless someone else also handles it.
+    if (process.listenerCount(signal) === 1) {
+        process.removeListener(signal, onSignal);
+        process.kill(process.pid, signal);
+    }
+}
+
+let exitHandlersInstalled = false;
+function track(child: ChildProcess): void {
+    if (!exitHandlersInstalled) {
+        exitHandlersInstalled = true;
+        process.on("exit", killAll);
+        process.on("SIGINT", onSignal);
+        process.on("SIGTERM", onSignal);
+    }
+    liveProcesses.add(child);
+    child.once("exit", () => liveProcesses.delete(child));
+}
+
+let libsDir: Promise<string> | undefined;
+
+function fetchKafka(): Promise<string> {
+    return new Promise((resolve, reject) => {
+        // stderr is inherited: a cold fetch takes a while and its progress/errors should be visible.
+        const child = execFile("bash", [fetchScript], { maxBuffer: 1 << 20 }, (error, stdout) => {
+            if (error) {
+                reject(new Error(`scripts/kafka/fetch.sh failed: ${error.message}`));
+            } else {
+                resolve(stdout.trim().split("\n").pop()!);
+            }
+        });
+        child.stderr?.pipe(process.stderr);
+    });
+}
+
+/** Fetches Kafka if needed and returns the Java classpath (`<libs>/*`) of the broker and tools. */
+export async function kafkaClasspath(): Promise<string> {
+    libsDir ??= fetchKafka();
+    try {
+        return path.join(await libsDir, "*");
+    } catch (error) {
+        libsDir = undefined; // let a later call retry
+        throw error;
+    }
+}
+
+async function javaArgs(heap: string, mainClass: string, args: readonly string[]): Promise<string[]> {
+    return [
+        `-Xmx${heap}`,
+        `-Dlog4j2.configurationFile=${log4jConfig}`,
+        // The tools format numbers with the default locale; the parsers below expect "1234.5".
+        "-Duser.language=en",
+        "-Duser.country=US",
+        "-cp",
+        await kafkaClasspath(),
+        mainClass,
+        ...args,
+    ];
+}
+
+function tail(text: string): string {
+    return text.length > tailChars ? `...${text.slice(-tailChars)}` : text;
+}
+
+/**
+ * Runs a Kafka command-line tool by main class (e.g. `org.apache.kafka.tools.TopicCommand`) to
+ * completion. Rejects with its exit status and output when it fails or exceeds `timeoutMs`.
+ */
+export async function runKafkaTool(
+    mainClass: string,
+    args: string[],
+    opts: { timeoutMs?: number } = {},
+): Promise<{ stdout: string; stderr: string }> {
+    const timeoutMs = opts.timeoutMs ?? defaultToolTimeoutMs;
+    const argv = await javaArgs("512M", mainClass, args);
+    return new Promise((resolve, reject) => {
+        const child = execFile(
+            "java",
+            argv,
+            { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 64 << 20 },
+            (error, stdout, stderr) => {
+                if (!error) {
+                    resolve({ stdout, stderr });
+                    return;
+                }
+                const why = child.killed ? `timed out after ${timeoutMs} ms` : error.message.split("\n")[0];
+                reject(
+                    new Error(
+                        `${mainClass} ${args.join(" ")}: ${why}\n--- stdout ---\n${tail(stdout)}\n--- stderr ---\n${tail(stderr)}`,
+                    ),
+                );
+            },
+        );
+        track(child);
+    });
+}
+
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.once("error", reject);
+        server.listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as net.AddressInfo;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+function canConnect(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const socket = net.connect({ host: "127.0.0.1", port });
+        socket.once("connect", () => {
+            socket.destroy();
+            resolve(true);
+        });
+        socket.once("error", () => resolve(false));
+    });
+}
+
+function serverProperties(dataDir: string, port: number, controllerPort: number, partitions: number): string {
+    return [
+        "process.roles=broker,controller",
+        "node.id=1",
+        `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+        `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "controller.listener.names=CONTROLLER",
+        "inter.broker.listener.name=PLAINTEXT",
+        // `format --standalone` needs the bootstrap form; controller.quorum.voters is rejected.
+        `controller.quorum.bootstrap.servers=127.0.0.1:${controllerPort}`,
+        `log.dirs=${dataDir}`,
+        `num.partitions=${partitions}`,
+        // One broker: every internal topic must fit on it.
+        "offsets.topic.replication.factor=1",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "share.coordinator.state.topic.replication.factor=1",
+        "share.coordinator.state.topic.min.isr=1",
+        // Tests and benchmarks run one consumer per group: do not wait 3 s for more members.
+        "group.initial.rebalance.delay.ms=0",
+        // The first consumer group creates __consumer_offsets; 50 partitions (the default) take
+        // seconds to create on a busy machine and buy nothing with a handful of groups.
+        "offsets.topic.num.partitions=1",
+        "",
+    ].join("\n");
+}
+
+class LocalKafkaBroker implements KafkaBroker {
+    readonly external = false;
+    private child: ChildProcess | undefined;
+    private disposed = false;
+
+    constructor(
+        private readonly dir: string,
+        private readonly port: number,
+    ) {}
+
+    get bootstrap(): string {
+        return `127.0.0.1:${this.port}`;
+    }
+
+    private get propertiesFile(): string {
+        return path.join(this.dir, "server.properties");
+    }
+
+    get logFile(): string {
+        return path.join(this.dir, "broker.log");
+    }
+
+    async start(): Promise<void> {
+        if (this.disposed) throw new Error(`Kafka broker ${this.bootstrap} was disposed`);
+        if (this.child) return;
+        const argv = await javaArgs("1G", "kafka.Kafka", [this.propertiesFile]);
+        // detached: the wrapper and the JVM form their own process group, killed as one on exit.
+        const child = spawn("bash", [tiedRunner, "java", ...argv], { detached: true, stdio: ["pipe", "pipe", "pipe"] });
+        track(child);
+        this.child = child;
+        const log = createWriteStream(this.logFile, { flags: "a" });
+        let recent = "";
+        const ready = new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(
+                () => reject(new Error(`no "${startedMessage}" within ${startTimeoutMs} ms`)),
+                startTimeoutMs,
+            );
+            const onOutput = (chunk: Buffer): void => {
+                log.write(chunk);
+                recent = (recent + chunk.toString()).slice(-tailChars);
+                if (recent.includes(startedMessage)) {
+                    clearTimeout(timer);
+                    resolve();
+                }
+            };
+            child.stdout!.on("data", onOutput);
+            child.stderr!.on("data", onOutput);
+            child.once("error", (error) => {
+                clearTimeout(timer);
+                reject(error);
+            });
+            child.once("exit", (code, signal) => {
+                clearTimeout(timer);
+                log.end();
+                if (this.child === child) this.child = undefined;
+                reject(new Error(`broker exited (code ${code}, signal ${signal})`));
+            });
+        });
+        try {
+            await ready;
+            if (!(await canConnect(this.port))) throw new Error(`started, but port ${this.port} refuses connections`);
+        } catch (error) {
+            await this.stop();
+            throw new Error(
+                `Kafka broker on ${this.bootstrap} failed to start: ${(error as Error).message}\n` +
+                    `--- ${this.logFile} (tail) ---\n${recent}`,
+            );
+        }
+    }
+
+    async stop(): Promise<void> {
+        const child = this.child;
+        if (!child) return;
+        this.child = undefined;
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+        // SIGTERM to the wrapper is passed to the JVM, which shuts down cleanly (no log recovery on restart).
+        child.kill("SIGTERM");
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(true), stopTimeoutMs);
+        });
+        if (await Promise.race([exited.then(() => false), timedOut])) {
+            process.kill(-child.pid!, "SIGKILL");
+            await exited;
+        }
+        clearTimeout(timer);
+        child.stdin?.destroy();
+    }
+
+    async dispose(): Promise<void> {
+        await this.stop();
+        this.disposed = true;
+        await fs.rm(this.dir, { recursive: true, force: true });
+    }
+}
+
+class ExternalKafkaBroker implements KafkaBroker {
+    readonly external = true;
+    readonly logFile = undefined;
+
+    constructor(readonly bootstrap: string) {}
+
+    private refuse(action: string): never {
+        throw new Error(
+            `cannot ${action} the Kafka broker: it is external (KAFKA_BOOTSTRAP_SERVERS=${this.bootstrap}); ` +
+                "unset KAFKA_BOOTSTRAP_SERVERS to let the tests run their own broker",
+        );
+    }
+
+    async stop(): Promise<void> {
+        this.refuse("stop");
+    }
+
+    async start(): Promise<void> {
+        this.refuse("start");
+    }
+
+    async dispose(): Promise<void> {
+        // Not ours to stop or clean up.
+    }
+}
+
+function externalBootstrap(value: string): string {
+    const entries = value.split(",").map((entry) => entry.trim());
+    for (const entry of entries) {
+        const match = /^(.+):(\d+)$/.exec(entry);
+        if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
+            throw new Error(
+                `KAFKA_BOOTSTRAP_SERVERS must be a comma-separated list of host:port (port 1-65535), got "${value}"`,
+            );
+        }
+    }
+    return entries.join(",");
+}
+
+/**
+ * Starts a fresh single-node KRaft broker on free 127.0.0.1 ports in a temp dir (fetching Kafka
+ * first if needed), or, when `KAFKA_BOOTSTRAP_SERVERS` is set, returns that existing broker.
+ */
+export async function startKafkaBroker(opts: KafkaBrokerOptions = {}): Promise<KafkaBroker> {
+    const partitions = opts.partitionsDefault ?? 1;
+    if (!Number.isInteger(partitions) || partitions < 1) {
+        throw new Error(`partitionsDefault must be an integer >= 1, got ${partitions}`);
+    }
+    const existing = process.env.KAFKA_BOOTSTRAP_SERVERS;
+    if (existing !== undefined && existing !== "") {
+        const broker = new ExternalKafkaBroker(externalBootstrap(existing));
+        console.log(`Kafka: using the external broker ${broker.bootstrap} (KAFKA_BOOTSTRAP_SERVERS)`);
+        return broker;
+    }
+
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "kafka-broker-"));
+    try {
+        const port = await freePort();
+        let controllerPort = await freePort();
+        while (controllerPort === port) controllerPort = await freePort();
+        const broker = new LocalKafkaBroker(dir, port);
+        await fs.writeFile(
+            path.join(dir, "server.properties"),
+            serverProperties(path.join(dir, "data"), port, controllerPort, partitions),
+        );
+        const clusterId = (await runKafkaTool("kafka.tools.StorageTool", ["random-uuid"])).stdout.trim();
+        await runKafkaTool("kafka.tools.StorageTool", [
+            "format",
+            "-t",
+            clusterId,
+            "-c",
+            path.join(dir, "server.properties"),
+            "--standalone",
+        ]);
+        const started = Date.now();
+        await broker.start();
+        console.log(`Kafka: broker ${broker.bootstrap} ready in ${Date.now() - started} ms (data and log in ${dir})`);
+        return broker;
+    } catch (error) {
+        await fs.rm(dir, { recursive: true, force: true });
+        throw error;
+    }
+}
+
+/** Creates a topic (replication factor 1) with `org.apache.kafka.tools.TopicCommand`. */
+export async function createTopic(bootstrap: string, topic: string, partitions: number): Promise<void> {
+    await runKafkaTool("org.apache.kafka.tools.TopicCommand", [
+        "--bootstrap-server",
+        bootstrap,
+        "--create",
+        "--topic",
+        topic,
+        "--partitions",
+        String(partitions),
+        "--replication-factor",
+        "1",
+    ]);
+}
+
+/** Reads a topic's partition count back from the broker with `TopicCommand --describe`. */
+export async function topicPartitionCount(bootstrap: string, topic: string): Promise<number> {
+    const { stdout } = await runKafkaTool("org.apache.kafka.tools.TopicCommand", [
+        "--bootstrap-server",
+        bootstrap,
+        "--describe",
+        "--topic",
+        topic,
+    ]);
+    const match = /PartitionCount: (\d+)/.exec(stdout);
+    if (!match) throw parseError("TopicCommand --describe", "PartitionCount", stdout);
+    return Number(match[1]);
+}
+
+const number = String.raw`(\d+(?:\.\d+)?)`;
+
+function parseError(tool: string, expected: string, output: string): Error {
+    return new Error(`${tool} output has no ${expected}:\n${tail(output)}`);
+}
+
+/**
+ * Parses the summary lines of `ProducerPerformance` (the ones with percentiles, not the periodic
+ * progress lines): the whole run and, with `--warmup-records`, the steady state.
+ */
+export function parseProducerPerformance(stdout: string): ProducerPerformanceResult {
+    const summary = new RegExp(
+        `^${number}( steady state)? records sent, ${number} records/sec \\(${number} MB/sec\\), ` +
+            `${number} ms avg latency, ${number} ms max latency, ${number} ms 50th, ${number} ms 95th, ` +
+            `${number} ms 99th, ${number} ms 99.9th\\.$`,
+        "gm",
+    );
+    let overall: ProducerPerformanceFigures | undefined;
+    let steadyState: ProducerPerformanceFigures | undefined;
+    for (const match of stdout.matchAll(summary)) {
+        const [records, recordsPerSec, mbPerSec, avgLatencyMs, maxLatencyMs, p50Ms, p95Ms, p99Ms, p999Ms] = [
+            match[1],
+            ...match.slice(3),
+        ].map(Number);
+        const figures = { records, recordsPerSec, mbPerSec, avgLatencyMs, maxLatencyMs, p50Ms, p95Ms, p99Ms, p999Ms };
+        if (match[2]) steadyState = figures;
+        else overall = figures;
+    }
+    if (!overall) throw parseError("ProducerPerformance", "summary line with percentiles", stdout);
+    return steadyState ? { ...overall, steadyState } : overall;
+}
+
+/** Parses the header and result row that `ConsumerPerformance` prints (without `--show-detailed-stats`). */
+export function parseConsumerPerformance(stdout: string): ConsumerPerformanceResult {
+    const lines = stdout.split("\n").map((line) => line.trim());
+    const headerAt = lines.findIndex((line) => line.startsWith("start.time,"));
+    if (headerAt < 0) throw parseError("ConsumerPerformance", "start.time header", stdout);
+    const header = lines[headerAt].split(",").map((field) => field.trim());
+    // Warnings (e.g. "Exiting before consuming the expected number of records") may precede the row.
+    const row = lines
+        .slice(headerAt + 1)
+        .map((line) => line.split(",").map((field) => field.trim()))
+        .find((fields) => fields.length === header.length);
+    if (!row) throw parseError("ConsumerPerformance", "result row under the start.time header", stdout);
+    const field = (name: string): number => {
+        const at = header.indexOf(name);
+        const value = at < 0 ? NaN : Number(row[at]);
+        if (Number.isNaN(value)) throw parseError("ConsumerPerformance", `numeric ${name}`, stdout);
+        return value;
+    };
+    return {
+        records: field("data.consumed.in.nMsg"),
+        mb: field("data.consumed.in.MB"),
+        recordsPerSec: field("nMsg.sec"),
+        mbPerSec: field("MB.sec"),
+        rebalanceMs: field("rebalance.time.ms"),
+        fetchMs: field("fetch.time.ms"),
+        fetchRecordsPerSec: field("fetch.nMsg.sec"),
+        fetchMbPerSec: field("fetch.MB.sec"),
+    };
+}
+
+/** Parses the average and percentile lines that `EndToEndLatency` prints at the end. */
+export function parseEndToEndLatency(stdout: string): EndToEndLatencyResult {
+    const avg = new RegExp(`Avg latency: ${number} ms`).exec(stdout);
+    const percentiles = new RegExp(`Percentiles: 50th = ${number}, 99th = ${number}, 99.9th = ${number}`).exec(stdout);
+    if (!avg || !percentiles) throw parseError("EndToEndLatency", "Avg latency and Percentiles lines", stdout);
+    const [p50Ms, p99Ms, p999Ms] = percentiles.slice(1).map(Number);
+    return { avgMs: Number(avg[1]), p50Ms, p99Ms, p999Ms };
+}
