@@ -53,9 +53,13 @@ const LEVELS: EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disab
 
 export const policyDir = join(__dirname, "..", "..", "policy");
 
-/** Reads `policy/config/<stack>.json`. */
-export function readConfigFile(stack: string): unknown {
-    return JSON.parse(readFileSync(join(policyDir, "config", `${stack}.json`), "utf8"));
+/** Path of the shipped config file for a stack. */
+export const configPath = (stack: string) => join(policyDir, "config", `${stack}.json`);
+
+/** Reads a `--policy-pack-config` file (the stack's shipped one when given a stack name). */
+export function readConfigFile(stackOrPath: string): unknown {
+    const path = stackOrPath.endsWith(".json") ? stackOrPath : configPath(stackOrPath);
+    return JSON.parse(readFileSync(path, "utf8"));
 }
 
 const ajv = new Ajv({ allErrors: true, strict: true });
