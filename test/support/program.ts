@@ -132,7 +132,12 @@ export async function runProgram(stack: StackName, overrides: Record<string, unk
             recorded.push(declared);
             return undefined;
         });
-        exportsOf = require(indexPath) as Record<string, unknown>;
+        try {
+            exportsOf = require(indexPath) as Record<string, unknown>;
+        } catch (e) {
+            // Lets tests check that a refused configuration declared nothing.
+            throw Object.assign(e as Error, { declared: recorded.map(r => `${r.type}::${r.name}`) });
+        }
         return exportsOf;
     });
 

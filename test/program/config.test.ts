@@ -1,0 +1,126 @@
+// Bad stack configuration is refused before any resource is declared, every problem in one error,
+// each naming the key, the value and what is allowed.
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parseConfig } from "../../components/config";
+import { project, runProgram, stackConfig, StackName, testSecrets } from "../support/program";
+
+const p = (key: string) => `${project}:${key}`;
+
+/** parseConfig on a committed stack file with some keys replaced (undefined removes a key). */
+function parse(stack: StackName, overrides: Record<string, unknown>, secrets: Record<string, string> = testSecrets[stack]) {
+    const values: Record<string, string> = { ...stackConfig(stack), ...secrets };
+    for (const [k, v] of Object.entries(overrides)) {
+        const full = k.includes(":") ? k : p(k);
+        if (v === undefined) delete values[full];
+        else values[full] = typeof v === "object" ? JSON.stringify(v) : String(v);
+    }
+    return parseConfig({ project, stack, values, secretKeys: Object.keys(secrets) },
+        key => values[key] === undefined ? undefined : pulumi.secret(values[key]));
+}
+
+function problemsOf(stack: StackName, overrides: Record<string, unknown>, secrets?: Record<string, string>): string[] {
+    try {
+        parse(stack, overrides, secrets);
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
+        return e.problems;
+    }
+    assert.fail(`accepted ${JSON.stringify(overrides)}`);
+}
+
+// [what, stack, overrides, secrets (undefined: the stack's test secrets), expected problem]
+const table: [string, StackName, Record<string, unknown>, Record<string, string> | undefined, RegExp][] = [
+    ["unknown cluster kind", "dev", { clusterKind: "eks" }, undefined,
+        /^kafka-on-k8s:clusterKind = "eks": must be one of: kind, doks$/],
+    ["zero brokers", "dev", { brokerReplicas: 0 }, undefined, /^kafka-on-k8s:brokerReplicas = "0": must be ≥ 1/],
+    ["fractional brokers", "do", { brokerReplicas: 2.5 }, undefined, /^kafka-on-k8s:brokerReplicas = "2.5": must be a whole number/],
+    ["non-numeric controllers", "do", { controllerReplicas: "three" }, undefined, /^kafka-on-k8s:controllerReplicas = "three": must be a replica count/],
+    ["even controller quorum", "do", { controllerReplicas: 2 }, undefined, /^kafka-on-k8s:controllerReplicas = "2": the KRaft controller quorum must be odd/],
+    ["controllers differing from brokers in a combined pool", "dev", { controllerReplicas: 3 }, undefined,
+        /^kafka-on-k8s:controllerReplicas = "3": with nodePools=combined every broker is also a controller/],
+    ["topic replicas above broker count", "dev", { topics: [{ name: "t", partitions: 3, replicas: 3 }] }, undefined,
+        /^kafka-on-k8s:topics = .*topic t \(#1\): replicas 3 must be ≤ brokerReplicas \(1\)/],
+    ["replication factor above broker count", "do", { replicationFactor: 4 }, undefined,
+        /^kafka-on-k8s:replicationFactor = "4": must be ≤ brokerReplicas \(3\)/],
+    ["min.insync.replicas equal to the replication factor", "do", { minInsyncReplicas: 3 }, undefined,
+        /^kafka-on-k8s:minInsyncReplicas = "3": min.insync.replicas \(3\) must be below the replication factor \(3\)/],
+    ["topic min.insync.replicas equal to its replicas", "do", { topics: [{ name: "t", partitions: 3, config: { "min.insync.replicas": 3 } }] }, undefined,
+        /^kafka-on-k8s:topics = .*min.insync.replicas \(3\) must be below the replicas of topic t \(3\)/],
+    ["DOKS node count below broker count", "do", { doNodeCount: 2, doAutoscale: false, doMaxNodes: undefined }, undefined,
+        /^kafka-on-k8s:doNodeCount = "2": must be ≥ brokerReplicas \(3\)/],
+    ["bootstrap-github without owner", "dev", { fluxMode: "bootstrap-github", githubRepository: "fleet" }, { [p("githubToken")]: "t" },
+        /^kafka-on-k8s:githubOwner = \(unset\): required for fluxMode=bootstrap-github/],
+    ["bootstrap-github without repository", "dev", { fluxMode: "bootstrap-github", githubOwner: "acme" }, { [p("githubToken")]: "t" },
+        /^kafka-on-k8s:githubRepository = \(unset\): required for fluxMode=bootstrap-github/],
+    ["bootstrap-github without token", "dev", { fluxMode: "bootstrap-github", githubOwner: "acme", githubRepository: "fleet" }, undefined,
+        /^kafka-on-k8s:githubToken = \(unset\): required for fluxMode=bootstrap-github; set it with `pulumi config set --secret/],
+    ["a GitHub token in plain text", "dev", { githubToken: "ghp_plain" }, undefined,
+        /^kafka-on-k8s:githubToken = \(plain text\): must be a secret/],
+    ["unknown flux mode", "dev", { fluxMode: "argo" }, undefined, /^kafka-on-k8s:fluxMode = "argo": must be one of: install, bootstrap-github$/],
+    ["malformed Strimzi chart version", "dev", { strimziChartVersion: "1.2" }, undefined,
+        /^kafka-on-k8s:strimziChartVersion = "1.2": must be an exact version MAJOR.MINOR.PATCH/],
+    ["malformed Flux version", "dev", { fluxVersion: "v2.9.4" }, undefined, /^kafka-on-k8s:fluxVersion = "v2.9.4": must be an exact version/],
+    ["Kafka version Strimzi does not support", "dev", { kafkaVersion: "3.9.0" }, undefined,
+        /^kafka-on-k8s:kafkaVersion = "3.9.0": must be a Kafka version Strimzi 1.2.0 supports: 4.2.0, 4.2.1, 4.3.0, 4.3.1$/],
+    ["malformed kind Kubernetes version", "dev", { kubernetesVersion: "1.35" }, undefined,
+        /^kafka-on-k8s:kubernetesVersion = "1.35": must be an exact version MAJOR.MINOR.PATCH for kind/],
+    ["malformed DOKS Kubernetes version", "do", { kubernetesVersion: "latest" }, undefined,
+        /^kafka-on-k8s:kubernetesVersion = "latest": must be a MAJOR.MINOR prefix/],
+    ["unknown storage type", "dev", { storageType: "hostPath" }, undefined,
+        /^kafka-on-k8s:storageType = "hostPath": must be one of: ephemeral, persistent-claim$/],
+    ["bad storage size", "do", { storageSize: "20 gigs" }, undefined, /^kafka-on-k8s:storageSize = "20 gigs": must be a Kubernetes quantity/],
+    ["unknown listener auth", "dev", { listenerAuth: "plain" }, undefined, /^kafka-on-k8s:listenerAuth = "plain": must be one of: none, scram-sha-512$/],
+    ["topics that are not a list", "dev", { topics: { name: "t" } }, undefined, /^kafka-on-k8s:topics = .*must be a list of topics/],
+    ["a topic with zero partitions", "dev", { topics: [{ name: "t", partitions: 0 }] }, undefined, /^kafka-on-k8s:topics\[0\].\[partitions\] = .*must be ≥ 1/],
+    ["a duplicated topic", "dev", { topics: [{ name: "t", partitions: 1 }, { name: "t", partitions: 2 }] }, undefined, /topic t is declared more than once/],
+    ["an app topic that is not declared", "dev", { appTopic: "orders" }, undefined, /^kafka-on-k8s:appTopic = "orders": must be one of the declared topics: demo-events$/],
+    ["a bad produce rate", "dev", { appProduceRate: "fast" }, undefined, /^kafka-on-k8s:appProduceRate = "fast": must be a whole number of messages\/s or max$/],
+    ["a misspelt setting", "dev", { brokerReplica: 1 }, undefined, /^kafka-on-k8s:brokerReplica = "1": unknown setting; known settings: .*brokerReplicas/],
+    ["a DOKS setting on kind", "dev", { doRegion: "ams3" }, undefined, /^kafka-on-k8s:doRegion = "ams3": only applies to clusterKind=doks$/],
+    ["DOKS without a token", "do", {}, {}, /^digitalocean:token = \(unset\): required for clusterKind=doks/],
+    ["DOKS without a registry name", "do", { doRegistryName: undefined }, undefined, /^kafka-on-k8s:doRegistryName = \(unset\): required for clusterKind=doks/],
+    ["autoscaling with max below count", "do", { doMaxNodes: 2 }, undefined, /^kafka-on-k8s:doMaxNodes = "2": must be ≥ doNodeCount \(3\)$/],
+];
+
+describe("stack configuration", () => {
+    it("accepts both committed stack files", () => {
+        const dev = parse("dev", {});
+        assert.strictEqual(dev.cluster.provider.kind, "kind");
+        assert.strictEqual(dev.kafka.replicationFactor, 1);
+        const doStack = parse("do", {});
+        assert.strictEqual(doStack.cluster.provider.kind, "doks");
+        assert.strictEqual(doStack.kafka.minInsyncReplicas, 2);
+    });
+
+    it("derives replication factor and min.insync.replicas from the broker count", () => {
+        const five = parse("do", { brokerReplicas: 5, replicationFactor: undefined, minInsyncReplicas: undefined, doNodeCount: 5 });
+        assert.strictEqual(five.kafka.replicationFactor, 3);
+        assert.strictEqual(five.kafka.minInsyncReplicas, 2);
+        const one = parse("dev", {});
+        assert.strictEqual(one.kafka.minInsyncReplicas, 1);
+        assert.strictEqual(one.kafka.topics[0].config["min.insync.replicas"], 1);
+    });
+
+    for (const [what, stack, overrides, secrets, expected] of table) {
+        it(`rejects ${what}`, () => {
+            const problems = problemsOf(stack, overrides, secrets);
+            assert.ok(problems.some(line => expected.test(line)), `no problem matches ${expected}:\n${problems.join("\n")}`);
+        });
+    }
+
+    it("reports every problem at once", () => {
+        const problems = problemsOf("dev", { clusterKind: "eks", brokerReplicas: 0, storageType: "tmpfs" });
+        assert.strictEqual(problems.length, 3, problems.join("\n"));
+    });
+
+    it("declares no resource when the configuration is bad", async function () {
+        this.timeout(60000);
+        await assert.rejects(runProgram("dev", { brokerReplicas: -1, listenerAuth: "ldap" }), (e: Error) => {
+            assert.match(e.message, /Invalid stack configuration \(2 problems\)/);
+            assert.match(e.message, /kafka-on-k8s:listenerAuth = "ldap"/);
+            assert.deepStrictEqual((e as Error & { declared: string[] }).declared, []);
+            return true;
+        });
+    });
+});
