@@ -85,6 +85,18 @@ export class App {
     await this.watcher.stop();
   }
 
+  /** Totals logged after a clean stop, so a scaled-down replica's share can be reconciled. */
+  summary(): Record<string, unknown> {
+    const c = this.consumer;
+    return {
+      produced: this.producer?.status().produced,
+      consumed: c?.status().consumed,
+      duplicates: c?.tracker.duplicates(),
+      gaps: c?.tracker.gaps(),
+      streams: c?.tracker.summaries(),
+    };
+  }
+
   readiness(): Readiness {
     const waitingFor: string[] = [];
     if (this.producer && !this.producer.status().connected) waitingFor.push("producer connection");

@@ -38,7 +38,7 @@ async function shutdown(signal: string): Promise<void> {
   server.close();
   await app.stop();
   clearTimeout(deadline);
-  log("info", "stopped cleanly");
+  log("info", "stopped cleanly", app.summary());
   process.exit(0);
 }
 process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -1,0 +1,133 @@
+// The sample app as separate processes against a real single-node Kafka broker (test/support/kafka.ts).
+import { strict as assert } from "node:assert";
+import { startKafkaBroker, type KafkaBroker } from "../support/kafka";
+import { AppProcess, ensureBuilt, missingOf, waitFor } from "./app-process";
+import { createTopic, uniqueName } from "./topics";
+
+const PARTITIONS = 6;
+
+describe("sample app against a real Kafka broker", function () {
+  this.timeout(240_000);
+  let broker: KafkaBroker;
+  const running: AppProcess[] = [];
+
+  /** Starts an app process on a fresh topic/group unless given; every process is killed after the test. */
+  function app(env: Record<string, string>): AppProcess {
+    const p = new AppProcess({ KAFKA_BROKERS: broker.bootstrap, LOG_LEVEL: "info", ...env });
+    running.push(p);
+    return p;
+  }
+
+  async function topic(prefix: string): Promise<string> {
+    const name = uniqueName(prefix);
+    await createTopic(broker.bootstrap, name, PARTITIONS);
+    return name;
+  }
+
+  before(async function () {
+    this.timeout(300_000);
+    ensureBuilt();
+    broker = await startKafkaBroker({ partitionsDefault: PARTITIONS });
+  });
+
+  afterEach(() => {
+    for (const p of running.splice(0)) p.kill();
+  });
+
+  after(async () => {
+    await broker?.dispose();
+  });
+
+  it("consumes exactly the N messages produced, with no gaps", async () => {
+    const N = 20_000;
+    const t = await topic("exactly-n");
+    const p = app({ KAFKA_TOPIC: t, KAFKA_GROUP_ID: t, APP_ROLE: "both", PRODUCE_RATE: "max", PRODUCE_LIMIT: String(N) });
+    await waitFor(`${N} messages consumed`, async () => (await p.stats()).consumer!.consumed >= N, 120_000);
+    const s = await p.stats();
+    const producerId = s.producer!.id;
+    assert.equal(s.producer!.produced, N, "every generated message acknowledged");
+    const { missing, holes } = missingOf(producerId, N, [s.streams!]);
+    assert.equal(missing, 0, `missing messages; holes: ${holes.join("; ")}`);
+    assert.deepEqual(holes, []);
+    assert.equal(s.consumer!.gaps, 0);
+    assert.equal(s.consumer!.consumed - s.consumer!.duplicates, N, "distinct messages consumed");
+    console.log(`    ${N} produced, ${s.consumer!.consumed} consumed, ${s.consumer!.duplicates} duplicates, latency p50 ${s.consumer!.latencyMs.p50?.toFixed(1)} ms`);
+    assert.equal(await p.signal("SIGTERM"), 0);
+  });
+
+  it("splits partitions between two consumer replicas and moves them on when one stops, losing nothing", async () => {
+    const N = 15_000;
+    const t = await topic("replicas");
+    const producer = app({ KAFKA_TOPIC: t, KAFKA_GROUP_ID: t, APP_ROLE: "producer", PRODUCE_RATE: "1500", PRODUCE_LIMIT: String(N) });
+    const a = app({ KAFKA_TOPIC: t, KAFKA_GROUP_ID: t, APP_ROLE: "consumer", KAFKA_CLIENT_ID: "replica-a" });
+    const b = app({ KAFKA_TOPIC: t, KAFKA_GROUP_ID: t, APP_ROLE: "consumer", KAFKA_CLIENT_ID: "replica-b" });
+    await waitFor("both replicas own partitions", async () => {
+      const [sa, sb] = [await a.stats(), await b.stats()];
+      return sa.consumer!.partitions.length > 0 && sb.consumer!.partitions.length > 0 && sa.consumer!.partitions.length + sb.consumer!.partitions.length === PARTITIONS;
+    }, 60_000);
+    const [pa, pb] = [(await a.stats()).consumer!.partitions, (await b.stats()).consumer!.partitions];
+    assert.deepEqual([...pa, ...pb].sort(), [0, 1, 2, 3, 4, 5], `disjoint split: a=${pa} b=${pb}`);
+    const group = (await b.stats()).group;
+    await waitFor("admin view lists both members", async () => (await b.stats()).group.members.length === 2, 10_000);
+    console.log(`    split: replica-a ${pa.join(",")} | replica-b ${pb.join(",")} (group ${group.state})`);
+    await waitFor("replica-a consumed some", async () => (await a.stats()).consumer!.consumed > 1000, 60_000);
+    assert.equal(await a.signal("SIGTERM"), 0, `replica-a exit code; output:\n${a.tail()}`);
+    await waitFor("replica-b owns every partition", async () => (await b.stats()).consumer!.partitions.length === PARTITIONS, 60_000);
+    const producerId = (await producer.stats()).producer!.id;
+    await waitFor("all messages consumed by a and b together", async () => missingOf(producerId, N, [a.finalStreams(), (await b.stats()).streams!]).missing === 0, 120_000);
+    const { missing, reRead, holes } = missingOf(producerId, N, [a.finalStreams(), (await b.stats()).streams!]);
+    assert.equal(missing, 0);
+    assert.deepEqual(holes, []);
+    console.log(`    replica-a stopped after ${a.finalStreams().length} streams; replica-b took over; re-read by both: ${reRead}`);
+    assert.equal((await b.stats()).consumer!.gaps, 0);
+  });
+
+  it("recovers on its own when the broker restarts mid-stream, losing no acknowledged message", async function () {
+    if (broker.external) {
+      console.log("SKIP: the broker is external (KAFKA_BOOTSTRAP_SERVERS); this test must stop and start it");
+      this.skip();
+    }
+    const N = 24_000;
+    const t = await topic("restart");
+    const p = app({ KAFKA_TOPIC: t, KAFKA_GROUP_ID: t, APP_ROLE: "both", PRODUCE_RATE: "1000", PRODUCE_LIMIT: String(N) });
+    await waitFor("consuming", async () => (await p.stats()).consumer!.consumed > 3000, 60_000);
+    await broker.stop();
+    const down = Date.now();
+    await new Promise((r) => setTimeout(r, 3000));
+    await broker.start();
+    console.log(`    broker down for ${Date.now() - down} ms (stop, 3 s pause, restart)`);
+    await waitFor(`all ${N} messages consumed after the restart`, async () => {
+      const s = await p.stats();
+      return s.producer!.produced >= N && missingOf(s.producer!.id, N, [s.streams!]).missing === 0;
+    }, 180_000);
+    const s = await p.stats();
+    const { missing, holes } = missingOf(s.producer!.id, N, [s.streams!]);
+    assert.equal(missing, 0);
+    assert.deepEqual(holes, []);
+    assert.equal(s.consumer!.gaps, 0);
+    const metrics = await (await fetch(`${await p.url()}/metrics`)).text();
+    const metric = (name: string) => metrics.split("\n").filter((l) => l.startsWith(name)).map((l) => l.replace(/^sample_app_/, "")).join(", ") || `${name.replace(/^sample_app_/, "")} 0`;
+    console.log(`    0 lost; ${s.consumer!.duplicates} duplicates; ${s.producer!.sendFailures} sends resent; ${metric("sample_app_producer_recreated_total")}; ${metric("sample_app_consumer_crashes_total")}`);
+    assert.ok(s.ready, "ready again after the restart");
+    assert.equal(await p.signal("SIGTERM"), 0);
+  });
+
+  it("commits and exits 0 on SIGTERM; a restarted consumer does not re-read committed messages", async () => {
+    const N = 12_000;
+    const t = await topic("sigterm");
+    const producer = app({ KAFKA_TOPIC: t, KAFKA_GROUP_ID: t, APP_ROLE: "producer", PRODUCE_RATE: "2000", PRODUCE_LIMIT: String(N) });
+    const first = app({ KAFKA_TOPIC: t, KAFKA_GROUP_ID: t, APP_ROLE: "consumer" });
+    await waitFor("first consumer mid-stream", async () => (await first.stats()).consumer!.consumed > 3000, 60_000);
+    const started = Date.now();
+    assert.equal(await first.signal("SIGTERM"), 0, `exit code; output:\n${first.tail()}`);
+    const stopMs = Date.now() - started;
+    const second = app({ KAFKA_TOPIC: t, KAFKA_GROUP_ID: t, APP_ROLE: "consumer" });
+    const producerId = (await producer.stats()).producer!.id;
+    await waitFor("the rest consumed by the second consumer", async () => missingOf(producerId, N, [first.finalStreams(), (await second.stats()).streams!]).missing === 0, 120_000);
+    const { reRead, holes } = missingOf(producerId, N, [first.finalStreams(), (await second.stats()).streams!]);
+    assert.deepEqual(holes, []);
+    assert.equal(reRead, 0, "messages the first consumer committed were read again");
+    assert.ok(stopMs < 25_000, `stopped in ${stopMs} ms`);
+    console.log(`    first consumer stopped in ${stopMs} ms after processing ${(first.lines.find((l) => l.msg === "stopped cleanly")!.consumed)}; second re-read 0`);
+  });
+});

@@ -1,0 +1,46 @@
+// Start-up validation of the environment contract, checked on the real process (exit code + stderr).
+import { strict as assert } from "node:assert";
+import { AppProcess, ensureBuilt } from "./app-process";
+import { loadConfig } from "../../sample-app/src/config";
+
+describe("sample app configuration", function () {
+  this.timeout(60_000);
+  before(function () {
+    this.timeout(300_000);
+    ensureBuilt();
+  });
+
+  const cases: ReadonlyArray<{ readonly why: string; readonly env: Record<string, string>; readonly names: RegExp }> = [
+    { why: "missing KAFKA_BROKERS", env: {}, names: /KAFKA_BROKERS is required/ },
+    { why: "a bad PRODUCE_RATE", env: { KAFKA_BROKERS: "127.0.0.1:9", PRODUCE_RATE: "fast" }, names: /PRODUCE_RATE must be .*"max".*got "fast"/ },
+    { why: "an unknown APP_ROLE", env: { KAFKA_BROKERS: "127.0.0.1:9", APP_ROLE: "worker" }, names: /APP_ROLE must be one of producer \| consumer \| both; got "worker"/ },
+    { why: "only one SASL variable", env: { KAFKA_BROKERS: "127.0.0.1:9", KAFKA_SASL_USERNAME: "u" }, names: /KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD must be set together/ },
+  ];
+  for (const c of cases) {
+    it(`exits non-zero naming the variable for ${c.why}`, async () => {
+      const p = new AppProcess(c.env);
+      const code = await p.exited;
+      const stderr = p.stderr.join("");
+      assert.notEqual(code, 0);
+      assert.match(stderr, c.names);
+      assert.equal(p.lines.length, 0, "nothing started before validation failed");
+    });
+  }
+
+  it("applies the documented defaults", () => {
+    const c = loadConfig({ KAFKA_BROKERS: "a:9092, b:9092" });
+    assert.deepEqual(
+      { brokers: c.brokers, topic: c.topic, groupId: c.groupId, role: c.role, rate: c.produceRate, port: c.httpPort, sasl: c.sasl, tls: c.tlsCaFile },
+      { brokers: ["a:9092", "b:9092"], topic: "demo-events", groupId: "sample-app", role: "both", rate: 100, port: 8080, sasl: undefined, tls: undefined },
+    );
+    assert.equal(loadConfig({ KAFKA_BROKERS: "a:1", PRODUCE_RATE: "max" }).produceRate, "max");
+    assert.equal(loadConfig({ KAFKA_BROKERS: "a:1", PRODUCE_RATE: "0" }).produceRate, 0);
+  });
+
+  it("never echoes the SASL password in an error", () => {
+    assert.throws(
+      () => loadConfig({ KAFKA_BROKERS: "a:1", KAFKA_SASL_PASSWORD: "s3cret-value" }),
+      (err: Error) => !err.message.includes("s3cret-value") && /KAFKA_SASL_USERNAME/.test(err.message),
+    );
+  });
+});
