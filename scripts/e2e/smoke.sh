@@ -72,7 +72,9 @@ mapfile -t pods < <(kubectl get pods -n "$NAMESPACE" -l "$APP_LABEL" \
 # Starts a port-forward to one pod on a free local port; sets FORWARD_PORT.
 forward() {
   local pod=$1 out="$workdir/forward-$1.log" port=""
-  kubectl port-forward -n "$NAMESPACE" "pod/$pod" ":$HTTP_PORT" >"$out" 2>&1 &
+  # Created here, not by the background job's redirection, so the first read below cannot race it.
+  : >"$out"
+  kubectl port-forward -n "$NAMESPACE" "pod/$pod" ":$HTTP_PORT" >>"$out" 2>&1 &
   forward_pids+=("$!")
   for _ in $(seq 1 100); do
     port=$(sed -n 's/^Forwarding from 127\.0\.0\.1:\([0-9][0-9]*\) .*/\1/p' "$out" | head -n 1)
