@@ -1,10 +1,15 @@
 // The sample app as separate processes against a real single-node Kafka broker (test/support/kafka.ts).
 import { strict as assert } from "node:assert";
+import { existsSync, mkdirSync } from "node:fs";
+import * as path from "node:path";
+import { chromium } from "../../sample-app/node_modules/playwright-core";
 import { startKafkaBroker, type KafkaBroker } from "../support/kafka";
 import { AppProcess, ensureBuilt, missingOf, waitFor } from "./app-process";
 import { createTopic, uniqueName } from "./topics";
 
 const PARTITIONS = 6;
+const CHROMIUM = "/usr/bin/chromium";
+const SCREENSHOT = path.resolve(__dirname, "..", "..", "test-artifacts", "dashboard.png");
 
 describe("sample app against a real Kafka broker", function () {
   this.timeout(240_000);
@@ -129,5 +134,46 @@ describe("sample app against a real Kafka broker", function () {
     assert.equal(reRead, 0, "messages the first consumer committed were read again");
     assert.ok(stopMs < 25_000, `stopped in ${stopMs} ms`);
     console.log(`    first consumer stopped in ${stopMs} ms after processing ${(first.lines.find((l) => l.msg === "stopped cleanly")!.consumed)}; second re-read 0`);
+  });
+
+  it("serves a dashboard whose live numbers increase in headless Chromium (screenshot saved)", async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.log(`SKIP: ${CHROMIUM} is absent (apt-get install -y chromium)`);
+      this.skip();
+    }
+    const t = await topic("dashboard");
+    const p = app({ KAFKA_TOPIC: t, KAFKA_GROUP_ID: t, APP_ROLE: "both", PRODUCE_RATE: "300", KAFKA_CLIENT_ID: "dashboard-demo" });
+    const url = await p.url();
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      const external: string[] = [];
+      page.on("request", (r) => {
+        if (!r.url().startsWith(url)) external.push(r.url());
+      });
+      await page.goto(url);
+      const read = async (id: string) => Number((await page.textContent(`#${id}`))!.replace(/,/g, ""));
+      // Strings, not functions: they run in the page, and the root tsconfig has no DOM types.
+      await page.waitForFunction(`document.getElementById("ready").textContent === "ready"`, undefined, { timeout: 60_000 });
+      await page.waitForFunction(`Number(document.getElementById("consumed").textContent.replace(/,/g, "")) > 0`, undefined, { timeout: 60_000 });
+      const before = { produced: await read("produced"), consumed: await read("consumed") };
+      await page.waitForTimeout(4000);
+      const after = { produced: await read("produced"), consumed: await read("consumed") };
+      assert.ok(after.produced > before.produced, `produced ${before.produced} -> ${after.produced}`);
+      assert.ok(after.consumed > before.consumed, `consumed ${before.consumed} -> ${after.consumed}`);
+      assert.equal(await page.locator("#partitions tbody tr").count(), PARTITIONS, "one row per partition");
+      assert.match((await page.textContent("#members"))!, /dashboard-demo/, "the group member is listed");
+      assert.ok((await page.locator("#recent tbody tr").count()) > 0, "recent messages listed");
+      assert.equal(await read("gaps"), 0);
+      assert.deepEqual(external, [], "the page loads nothing from outside the app");
+      mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      console.log(`    produced ${before.produced} -> ${after.produced}, consumed ${before.consumed} -> ${after.consumed}; screenshot ${path.relative(process.cwd(), SCREENSHOT)}`);
+    } finally {
+      await browser.close();
+    }
   });
 });
