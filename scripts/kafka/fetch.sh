@@ -19,14 +19,24 @@ libs="$dest/libs"
 marker="$dest/.complete"
 pom_hash="$(sha256sum "$pom" | cut -d' ' -f1)"
 
-if [[ -f "$marker" && "$(cat "$marker")" == "$pom_hash" ]]; then
+fetched() { [[ -f "$marker" && "$(cat "$marker")" == "$pom_hash" ]]; }
+
+if fetched; then
+  echo "$libs"
+  exit 0
+fi
+
+# Test runs in parallel may all start cold: one fetches, the others wait for it and reuse its result.
+mkdir -p "$dest"
+exec 9>"$dest/.lock"
+flock 9
+if fetched; then
   echo "$libs"
   exit 0
 fi
 
 command -v mvn >/dev/null || { echo "fetch.sh: mvn (Apache Maven) is required on PATH" >&2; exit 1; }
 
-mkdir -p "$dest"
 # Copy into a fresh directory and swap it in, so an interrupted fetch never leaves a half-filled libs.
 staging="$(mktemp -d "$dest/libs.tmp.XXXXXX")"
 trap 'rm -rf "$staging"' EXIT

@@ -1,14 +1,16 @@
 // Exercises test/support/kafka.ts against the real broker it starts: topics, the Java performance
 // tools and their parsers on real output, a stop/start keeping data, and the cleanup guarantees.
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import {
     ConsumerPerformanceResult,
     createTopic,
+    kafkaClasspath,
     KafkaBroker,
     parseConsumerPerformance,
     parseEndToEndLatency,
@@ -19,6 +21,8 @@ import {
     topicPartitionCount,
 } from "../support/kafka";
 
+const execFileAsync = promisify(execFile);
+const scriptsDir = path.resolve(__dirname, "../../scripts/kafka");
 const tools = "org.apache.kafka.tools";
 const recordSize = 1024;
 
@@ -200,6 +204,30 @@ describe("Kafka test broker (test/support/kafka.ts)", function () {
     });
 });
 
+describe("scripts/kafka/fetch.sh", function () {
+    this.timeout(600_000);
+
+    it("does not run Maven once Kafka is in the cache", async () => {
+        const libs = path.dirname(await kafkaClasspath());
+        const bin = await fs.mkdtemp(path.join(os.tmpdir(), "no-mvn-"));
+        try {
+            // An mvn that fails loudly: if fetch.sh ran Maven (and so the network), it would fail.
+            await fs.writeFile(path.join(bin, "mvn"), "#!/bin/sh\necho 'mvn must not run on a warm cache' >&2\nexit 97\n", {
+                mode: 0o755,
+            });
+            const { stdout } = await execFileAsync("bash", [path.join(scriptsDir, "fetch.sh")], {
+                env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+            });
+            assert.equal(stdout.trim(), libs);
+            const jars = (await fs.readdir(libs)).filter((name) => name.endsWith(".jar"));
+            assert.ok(jars.some((name) => /^kafka_2\.13-\d/.test(name)), `no kafka_2.13 jar in ${libs}`);
+            assert.ok(jars.includes("slf4j-api-2.0.17.jar"), "slf4j-api must be the pinned 2.x, not Kafka's 1.7");
+        } finally {
+            await fs.rm(bin, { recursive: true, force: true });
+        }
+    });
+});
+
 describe("Kafka test broker without a broker", () => {
     it("rejects a bad partitionsDefault, naming the option", async () => {
         await assert.rejects(startKafkaBroker({ partitionsDefault: 0 }), /partitionsDefault must be an integer >= 1, got 0/);
@@ -214,7 +242,7 @@ describe("Kafka test broker without a broker", () => {
 
     it("run-while-stdin-open.sh ends its command when the parent's pipe closes (parent killed)", async () => {
         const pidFile = path.join(await fs.mkdtemp(path.join(os.tmpdir(), "tied-")), "pid");
-        const runner = path.resolve(__dirname, "../../scripts/kafka/run-while-stdin-open.sh");
+        const runner = path.join(scriptsDir, "run-while-stdin-open.sh");
         const wrapper = spawn("bash", [runner, "bash", "-c", `echo $$ > ${pidFile}; exec sleep 600`], {
             stdio: ["pipe", "ignore", "inherit"],
         });

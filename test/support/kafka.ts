@@ -104,14 +104,14 @@ const defaultToolTimeoutMs = 120_000;
 /** How much of a process's output an error message quotes. */
 const tailChars = 6_000;
 
-// Every JVM started here, so none outlives the test process (see killAllOnExit).
-const liveProcesses = new Set<ChildProcess>();
+// Every process started here, so none outlives the test process; true marks a process group
+// (a broker: wrapper + JVM), false a single process (a tool).
+const liveProcesses = new Map<ChildProcess, boolean>();
 
 function killAll(): void {
-    for (const child of liveProcesses) {
+    for (const [child, isGroup] of liveProcesses) {
         try {
-            // Brokers lead their own process group (wrapper + JVM); tools are single processes.
-            process.kill(child.spawnargs[0] === "bash" ? -child.pid! : child.pid!, "SIGKILL");
+            process.kill(isGroup ? -child.pid! : child.pid!, "SIGKILL");
         } catch {
             // Already gone.
         }
@@ -129,14 +129,14 @@ function onSignal(signal: NodeJS.Signals): void {
 }
 
 let exitHandlersInstalled = false;
-function track(child: ChildProcess): void {
+function track(child: ChildProcess, isGroup: boolean): void {
     if (!exitHandlersInstalled) {
         exitHandlersInstalled = true;
         process.on("exit", killAll);
         process.on("SIGINT", onSignal);
         process.on("SIGTERM", onSignal);
     }
-    liveProcesses.add(child);
+    liveProcesses.set(child, isGroup);
     child.once("exit", () => liveProcesses.delete(child));
 }
 
@@ -214,7 +214,7 @@ export async function runKafkaTool(
                 );
             },
         );
-        track(child);
+        track(child, false);
     });
 }
 
@@ -296,7 +296,7 @@ class LocalKafkaBroker implements KafkaBroker {
         const argv = await javaArgs("1G", "kafka.Kafka", [this.propertiesFile]);
         // detached: the wrapper and the JVM form their own process group, killed as one on exit.
         const child = spawn("bash", [tiedRunner, "java", ...argv], { detached: true, stdio: ["pipe", "pipe", "pipe"] });
-        track(child);
+        track(child, true);
         this.child = child;
         const log = createWriteStream(this.logFile, { flags: "a" });
         let recent = "";
