@@ -149,7 +149,7 @@ describe("Kafka test broker (test/support/kafka.ts)", function () {
         assert.ok(latency.p50Ms <= latency.p99Ms && latency.p99Ms <= latency.p999Ms);
     });
 
-    it("keeps topics and records across stop() and start() on the same port", async function () {
+    it("keeps topics and records across stop() and start() on the same port, and reports a failed start", async function () {
         if (broker.external) {
             console.log("      SKIP: the broker is external (KAFKA_BOOTSTRAP_SERVERS), it cannot be restarted here");
             this.skip();
@@ -161,6 +161,16 @@ describe("Kafka test broker (test/support/kafka.ts)", function () {
 
         await broker.stop();
         assert.equal(await acceptsConnections(bootstrap), false, "the stopped broker still accepts connections");
+
+        // While something else holds the port, start() must fail and show why from the broker's log.
+        const squatter = net.createServer();
+        const [host, port] = bootstrap.split(":");
+        await new Promise<void>((resolve) => squatter.listen(Number(port), host, resolve));
+        try {
+            await assert.rejects(broker.start(), /failed to start[\s\S]*Address already in use/);
+        } finally {
+            await new Promise((resolve) => squatter.close(resolve));
+        }
 
         const started = Date.now();
         await broker.start();
