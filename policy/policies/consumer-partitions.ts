@@ -65,6 +65,9 @@ export const consumerWithinPartitions: StackValidationPolicy = {
             const namespace = deployment.metadata?.namespace ?? "default";
             const env = new Map((deployment.spec?.template?.spec?.containers ?? [])
                 .flatMap((container) => container.env ?? []).map((variable) => [variable.name, variable.value]));
+            if (env.has("KAFKA_TOPIC") && env.get("KAFKA_TOPIC") === undefined) {
+                continue; // set from a ConfigMap or Secret: the topic is not in the stack's inputs
+            }
             const topicName = env.get("KAFKA_TOPIC") ?? DEFAULT_TOPIC;
             const topics = consumedTopics(args.resources, topicName, env.get("KAFKA_BROKERS"), namespace);
             if (topics.length !== 1) {

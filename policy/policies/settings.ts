@@ -57,6 +57,7 @@ export const replicationSchema: PolicyConfigSchema = {
 /**
  * Violations of a `min.insync.replicas` value against the minimum and against the replication factor it
  * applies to; `subject` names where the value was found (e.g. `Kafka kafka/kafka: spec.kafka.config`).
+ * A replication factor of NaN (unknown here) compares false, so only the minimum is checked then.
  */
 export function minIsrViolations(subject: string, minIsr: number, replicationFactor: number,
     config: ReplicationConfig): string[] {
@@ -67,12 +68,11 @@ export function minIsrViolations(subject: string, minIsr: number, replicationFac
     if (minIsr < config.minInSyncReplicas) {
         violations.push(`${subject} min.insync.replicas is ${minIsr}, below minInSyncReplicas ${config.minInSyncReplicas}`);
     }
-    if (!Number.isNaN(replicationFactor)) {
-        if (config.allowMinIsrEqualRf ? minIsr > replicationFactor : minIsr >= replicationFactor) {
-            const bound = config.allowMinIsrEqualRf ? "at most" : "below";
-            violations.push(`${subject} min.insync.replicas is ${minIsr} with replication factor ${replicationFactor}: ` +
-                `it must be ${bound} the replication factor so a broker may fail without blocking acks=all producers`);
-        }
+    const pair = `${subject} min.insync.replicas is ${minIsr} with replication factor ${replicationFactor}`;
+    if (!config.allowMinIsrEqualRf && minIsr >= replicationFactor) {
+        violations.push(`${pair}: it must be below the replication factor so a broker may fail without blocking acks=all producers`);
+    } else if (minIsr > replicationFactor) {
+        violations.push(`${pair}: it must not exceed the replication factor, or every acks=all write fails`);
     }
     return violations;
 }

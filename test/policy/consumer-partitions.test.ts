@@ -54,10 +54,14 @@ describe("policy consumer-within-partitions (advisory)", () => {
         ["Deployment kafka/sample-app-consumer: 3 consumer replicas, above the 2 partitions of topic demo-events; 1 would sit idle"]);
     });
 
-    it("skips topics it cannot identify: undeclared, or ambiguous without a Strimzi bootstrap host", async () => {
+    it("skips topics it cannot identify: undeclared, ambiguous without a Strimzi bootstrap host, or set from a ConfigMap", async () => {
         const twoClusters = [topic("demo-events", { partitions: 1 }), topic("demo-events", { partitions: 1 }, { cluster: "small" })];
         deepStrictEqual(await checkStack(consumerWithinPartitions, [...twoClusters, consumer(3, "demo-events", "broker-0.example:9092")], doConfig), { violations: [] });
         deepStrictEqual(await checkStack(consumerWithinPartitions, [topic("other", { partitions: 1 }), consumer(3)], doConfig), { violations: [] });
+        const fromConfigMap = deployment("consumer", { replicas: 3 }, {
+            containers: [container({ env: [{ name: "KAFKA_TOPIC", valueFrom: { configMapKeyRef: { name: "app", key: "topic" } } }] })],
+        });
+        deepStrictEqual(await checkStack(consumerWithinPartitions, [topic("demo-events", { partitions: 1 }), fromConfigMap], doConfig), { violations: [] });
     });
 
     it("ignores producers and does not apply without a consumer", async () => {

@@ -1,7 +1,7 @@
 // Runs policies the way the Pulumi engine and @pulumi/policy's analyzer server do, without starting the
 // server: the config is reconciled like the CLI's ReconcilePolicyPackConfig (schema defaults, then
 // `all`, then per-policy values) and the argument objects are shaped like those server.js builds.
-import Ajv from "ajv";
+import Ajv, { ValidateFunction } from "ajv";
 import { readFileSync } from "fs";
 import { join } from "path";
 import {
@@ -63,6 +63,18 @@ export function readConfigFile(stackOrPath: string): unknown {
 }
 
 const ajv = new Ajv({ allErrors: true, strict: true });
+const validators = new WeakMap<object, ValidateFunction>();
+
+/** Compiles a schema once per owner (a policy, or the policy list): compiling dominates the run time. */
+function compiled(owner: object, schema: () => object): ValidateFunction {
+    const known = validators.get(owner);
+    if (known) {
+        return known;
+    }
+    const validate = ajv.compile(schema());
+    validators.set(owner, validate);
+    return validate;
+}
 
 /**
  * JSON schema of a whole `--policy-pack-config` file for these policies. Stricter than the CLI, which
@@ -90,7 +102,7 @@ export function configFileSchema(policies: Policies): object {
  * Throws with every problem listed when the file or the result is invalid.
  */
 export function reconcileConfig(policies: Policies, file: unknown = {}): PackConfig {
-    const validateFile = ajv.compile(configFileSchema(policies));
+    const validateFile = compiled(policies, () => configFileSchema(policies));
     if (!validateFile(file)) {
         throw new Error(`invalid policy pack config: ${ajv.errorsText(validateFile.errors)}`);
     }
@@ -104,9 +116,10 @@ export function reconcileConfig(policies: Policies, file: unknown = {}): PackCon
         const defaults = Object.entries(policy.configSchema?.properties ?? {})
             .filter(([, schema]) => schema.default !== undefined)
             .map(([key, schema]) => [key, schema.default]);
-        const properties = { ...Object.fromEntries(defaults), ...props };
-        const validate = ajv.compile({ type: "object", ...policy.configSchema });
-        if (!validate(properties)) {
+        const properties: Record<string, unknown> = { ...Object.fromEntries(defaults), ...props };
+        const validate = compiled(policy, () => ({ type: "object", ...policy.configSchema }));
+        const valid: boolean = validate(properties);
+        if (!valid) {
             throw new Error(`invalid config for policy ${policy.name}: ${ajv.errorsText(validate.errors)}`);
         }
         const enforcementLevel = levelOf(entry) ?? levelOf(given.all) ?? policy.enforcementLevel ?? PACK_ENFORCEMENT_LEVEL;

@@ -57,7 +57,7 @@ describe("policy kafka-replication-config", () => {
         ]);
         deepStrictEqual(messages(await checkResource(kafkaReplicationConfig, kafka({ "min.insync.replicas": 3 }), devConfig)), []);
         deepStrictEqual(messages(await checkResource(kafkaReplicationConfig, kafka({ "min.insync.replicas": 4 }), devConfig)), [
-            `${subject} min.insync.replicas is 4 with replication factor 3: it must be at most the replication factor so a broker may fail without blocking acks=all producers`,
+            `${subject} min.insync.replicas is 4 with replication factor 3: it must not exceed the replication factor, or every acks=all write fails`,
         ]);
     });
 
