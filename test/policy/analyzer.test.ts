@@ -1,10 +1,14 @@
-import { deepStrictEqual, strictEqual } from "assert";
+import { deepStrictEqual, match, strictEqual } from "assert";
+import { join } from "path";
 import { policies } from "../../policy/policies";
 import { runProgram, StackName } from "../support/program";
 import { analyze, analyzerInfo, analyzeStack, configure, Diagnostic, RunningPack, startPack } from "./analyzer";
 import { devConfig, doConfig } from "./configs";
-import { kafka, nodePool, topic } from "./fixtures";
-import { fromProgram, PackConfig, runPack, TestResource } from "./harness";
+import { container, deployment, kafka, nodePool, topic } from "./fixtures";
+import { fromProgram, PackConfig, policyDir, runPack, TestResource } from "./harness";
+
+// The marker the engine puts where a preview does not know a value yet (declared @internal, so no typings).
+const { unknownStringValue } = require(join(policyDir, "node_modules", "@pulumi", "policy", "proxy")) as { unknownStringValue: string };
 
 /** What the engine would print for a pack run: the server prefixes each message with the policy's description. */
 async function serverDiagnostics(pack: RunningPack, resources: readonly TestResource[]): Promise<Diagnostic[]> {
@@ -63,5 +67,13 @@ describe("the policy pack served by the real analyzer host (run-policy-pack, gRP
         const served = await serverDiagnostics(pack, resources);
         deepStrictEqual(sorted(served), sorted(await harnessDiagnostics(resources, doConfig)));
         strictEqual(served.filter((d) => d.policy === "kafka-replicas-within-brokers").length, 4);
+    });
+
+    it("downgrades a policy that reads a value unknown during preview to an advisory notice", async () => {
+        await configure(pack, doConfig);
+        const unknownImage = deployment("producer", {}, { containers: [container({ image: unknownStringValue })] });
+        const served = await analyze(pack, unknownImage);
+        deepStrictEqual(served.map((d) => [d.policy, d.level]), [["sample-app-deployment", "advisory"]]);
+        match(served[0].message, /^can't run policy 'sample-app-deployment' from policy pack 'kafka-on-k8s@v0\.1\.0' during preview: /);
     });
 });
