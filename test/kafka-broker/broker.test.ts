@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import {
+    acceptsConnections,
     ConsumerPerformanceResult,
     createTopic,
     kafkaClasspath,
@@ -65,18 +66,6 @@ async function processesMentioning(text: string): Promise<string[]> {
         }
     }
     return found;
-}
-
-function acceptsConnections(hostPort: string): Promise<boolean> {
-    const [host, port] = hostPort.split(":");
-    return new Promise((resolve) => {
-        const socket = net.connect({ host, port: Number(port) });
-        socket.once("connect", () => {
-            socket.destroy();
-            resolve(true);
-        });
-        socket.once("error", () => resolve(false));
-    });
 }
 
 function isAlive(pid: number): boolean {
@@ -211,6 +200,38 @@ describe("Kafka test broker (test/support/kafka.ts)", function () {
         assert.deepEqual(await processesMentioning(dir), []);
         await assert.rejects(fs.access(dir), { code: "ENOENT" });
         await assert.rejects(broker.start(), /was disposed/);
+    });
+});
+
+describe("Kafka test broker when the test run is interrupted", function () {
+    this.timeout(300_000);
+
+    it("Ctrl-C (SIGINT) leaves no JVM and no temp dir behind", async function () {
+        if (process.env.KAFKA_BOOTSTRAP_SERVERS) {
+            console.log("      SKIP: KAFKA_BOOTSTRAP_SERVERS is set, so no broker JVM would be started");
+            this.skip();
+        }
+        const holder = spawn(process.execPath, ["-r", "ts-node/register", path.join(__dirname, "hold-broker.ts")], {
+            env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+            stdio: ["ignore", "pipe", "inherit"],
+        });
+        const exited = new Promise<NodeJS.Signals | null>((resolve) => holder.once("exit", (_code, signal) => resolve(signal)));
+        const logFile = await new Promise<string>((resolve, reject) => {
+            let out = "";
+            holder.stdout!.on("data", (chunk: Buffer) => {
+                out += chunk.toString();
+                const line = out.split("\n").find((l) => l.startsWith("{"));
+                if (line) resolve((JSON.parse(line) as { logFile: string }).logFile);
+            });
+            void exited.then(() => reject(new Error(`hold-broker.ts exited before its broker was ready: ${out}`)));
+        });
+        const dir = path.dirname(logFile);
+        assert.notDeepEqual(await processesMentioning(dir), [], "the broker JVM should be running");
+
+        holder.kill("SIGINT");
+        assert.equal(await exited, "SIGINT", "the interrupted process should still end by the signal");
+        assert.deepEqual(await processesMentioning(dir), []);
+        await assert.rejects(fs.access(dir), { code: "ENOENT" });
     });
 });
 

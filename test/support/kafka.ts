@@ -2,7 +2,7 @@
 // jars that scripts/kafka/fetch.sh resolves from Maven Central, plus the Kafka command-line tools
 // and parsers for the output of the performance tools (the Java reference figures).
 import { ChildProcess, execFile, spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, rmSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -107,8 +107,10 @@ const tailChars = 6_000;
 // Every process started here, so none outlives the test process; true marks a process group
 // (a broker: wrapper + JVM), false a single process (a tool).
 const liveProcesses = new Map<ChildProcess, boolean>();
+// Temp dirs of brokers not yet disposed, removed when a test run ends without disposing them.
+const brokerDirs = new Set<string>();
 
-function killAll(): void {
+function cleanUp(): void {
     for (const [child, isGroup] of liveProcesses) {
         try {
             process.kill(isGroup ? -child.pid! : child.pid!, "SIGKILL");
@@ -117,10 +119,12 @@ function killAll(): void {
         }
     }
     liveProcesses.clear();
+    for (const dir of brokerDirs) rmSync(dir, { recursive: true, force: true });
+    brokerDirs.clear();
 }
 
 function onSignal(signal: NodeJS.Signals): void {
-    killAll();
+    cleanUp();
     // Keep the default behaviour (exit with the signal) unless someone else also handles it.
     if (process.listenerCount(signal) === 1) {
         process.removeListener(signal, onSignal);
@@ -129,13 +133,16 @@ function onSignal(signal: NodeJS.Signals): void {
 }
 
 let exitHandlersInstalled = false;
+function installExitHandlers(): void {
+    if (exitHandlersInstalled) return;
+    exitHandlersInstalled = true;
+    process.on("exit", cleanUp);
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+}
+
 function track(child: ChildProcess, isGroup: boolean): void {
-    if (!exitHandlersInstalled) {
-        exitHandlersInstalled = true;
-        process.on("exit", killAll);
-        process.on("SIGINT", onSignal);
-        process.on("SIGTERM", onSignal);
-    }
+    installExitHandlers();
     liveProcesses.set(child, isGroup);
     child.once("exit", () => liveProcesses.delete(child));
 }
@@ -144,7 +151,7 @@ let libsDir: Promise<string> | undefined;
 
 function fetchKafka(): Promise<string> {
     return new Promise((resolve, reject) => {
-        // stderr is inherited: a cold fetch takes a while and its progress/errors should be visible.
+        // Passed through: a cold fetch takes a while, and Maven's errors belong in the test output.
         const child = execFile("bash", [fetchScript], { maxBuffer: 1 << 20 }, (error, stdout) => {
             if (error) {
                 reject(new Error(`scripts/kafka/fetch.sh failed: ${error.message}`));
@@ -188,6 +195,7 @@ function tail(text: string): string {
 /**
  * Runs a Kafka command-line tool by main class (e.g. `org.apache.kafka.tools.TopicCommand`) to
  * completion. Rejects with its exit status and output when it fails or exceeds `timeoutMs`.
+ * The error quotes `args`: pass secrets in a `--command-config` file, never as arguments.
  */
 export async function runKafkaTool(
     mainClass: string,
@@ -229,9 +237,11 @@ function freePort(): Promise<number> {
     });
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections at `host:port` (e.g. a broker's bootstrap address). */
+export function acceptsConnections(hostPort: string): Promise<boolean> {
+    const at = hostPort.lastIndexOf(":");
     return new Promise((resolve) => {
-        const socket = net.connect({ host: "127.0.0.1", port });
+        const socket = net.connect({ host: hostPort.slice(0, at), port: Number(hostPort.slice(at + 1)) });
         socket.once("connect", () => {
             socket.destroy();
             resolve(true);
@@ -328,7 +338,7 @@ class LocalKafkaBroker implements KafkaBroker {
         });
         try {
             await ready;
-            if (!(await canConnect(this.port))) throw new Error(`started, but port ${this.port} refuses connections`);
+            if (!(await acceptsConnections(this.bootstrap))) throw new Error(`started, but port ${this.port} refuses connections`);
         } catch (error) {
             await this.stop();
             throw new Error(
@@ -362,6 +372,7 @@ class LocalKafkaBroker implements KafkaBroker {
         await this.stop();
         this.disposed = true;
         await fs.rm(this.dir, { recursive: true, force: true });
+        brokerDirs.delete(this.dir);
     }
 }
 
@@ -421,6 +432,8 @@ export async function startKafkaBroker(opts: KafkaBrokerOptions = {}): Promise<K
     }
 
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), "kafka-broker-"));
+    installExitHandlers();
+    brokerDirs.add(dir);
     try {
         const port = await freePort();
         let controllerPort = await freePort();
@@ -445,6 +458,7 @@ export async function startKafkaBroker(opts: KafkaBrokerOptions = {}): Promise<K
         return broker;
     } catch (error) {
         await fs.rm(dir, { recursive: true, force: true });
+        brokerDirs.delete(dir);
         throw error;
     }
 }
