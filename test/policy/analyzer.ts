@@ -42,6 +42,9 @@ export async function startPack(): Promise<RunningPack> {
     const host = join(policyDir, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack");
     // The first argument is the engine address; the pack only dials it to log, which it does not do.
     const child: ChildProcess = spawn(process.execPath, [host, "127.0.0.1:1", "."], { cwd: policyDir, stdio: ["ignore", "pipe", "pipe"] });
+    // The analyzer serves until killed; make sure it never outlives the test process.
+    const killChild = () => child.kill();
+    process.once("exit", killChild);
     let stderr = "";
     child.stderr!.on("data", (chunk) => { stderr += chunk; });
     const port = await new Promise<number>((resolve, reject) => {
@@ -61,6 +64,7 @@ export async function startPack(): Promise<RunningPack> {
         stop: () => {
             client.close();
             child.kill();
+            process.removeListener("exit", killChild);
         },
     };
 }
