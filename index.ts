@@ -18,7 +18,7 @@ const config = loadConfig();
 
 const spec = config.cluster.provider;
 const cluster: Cluster = spec.kind === "kind"
-    ? new KindCluster("kind", { name: config.cluster.name, nodeImage: spec.nodeImage, workers: spec.workers })
+    ? new KindCluster("kind", { name: config.cluster.name, ...spec })
     : new DoksCluster("doks", { name: config.cluster.name, kubernetesVersion: config.cluster.kubernetesVersion, ...spec });
 const onCluster = { provider: cluster.provider };
 

@@ -3,32 +3,15 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { Cluster, ImageTarget } from "./cluster";
+import { DoksSettings } from "./config";
 
 const registryServer = "registry.digitalocean.com";
 
-export interface DoksClusterArgs {
+export interface DoksClusterArgs extends Omit<DoksSettings, "kind"> {
     /** DOKS cluster name. */
     readonly name: string;
     /** MAJOR.MINOR prefix (newest patch is used) or an exact DigitalOcean version slug. */
     readonly kubernetesVersion: string;
-    /** Region slug. */
-    readonly region: string;
-    /** Droplet size slug of the node pool. */
-    readonly nodeSize: string;
-    /** Node count (the minimum when autoscaling). */
-    readonly nodeCount: number;
-    /** Let DOKS add nodes up to maxNodes. */
-    readonly autoscale: boolean;
-    /** Upper bound when autoscaling. */
-    readonly maxNodes: number;
-    /** Highly available control plane. */
-    readonly ha: boolean;
-    /** Container registry the cluster pulls the sample-app image from. */
-    readonly registryName: string;
-    /** Create the registry, or use the account's existing one. */
-    readonly createRegistry: boolean;
-    /** DigitalOcean API token (secret). */
-    readonly token: pulumi.Output<string>;
 }
 
 /** A DigitalOcean Kubernetes cluster with one node pool and access to a container registry. */

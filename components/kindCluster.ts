@@ -3,14 +3,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { Cluster, ImageTarget } from "./cluster";
+import { KindSettings } from "./config";
 
-export interface KindClusterArgs {
+export interface KindClusterArgs extends Omit<KindSettings, "kind"> {
     /** Name of the kind cluster (and of its kubectl context, kind-<name>). */
     readonly name: string;
-    /** Pinned kindest/node image for every node. */
-    readonly nodeImage: string;
-    /** Worker nodes besides the control plane. */
-    readonly workers: number;
 }
 
 /**
