@@ -57,6 +57,8 @@ export class SampleProducer {
   private kick: () => void = () => undefined;
   private recreating: Promise<void> | undefined;
   private generated = 0;
+  private startedAt = 0;
+  private limitLogged = false;
   private produced = 0;
   private sendFailures = 0;
   private rateBase = { t: 0, generated: 0 };
@@ -70,7 +72,8 @@ export class SampleProducer {
   async start(): Promise<void> {
     this.running = true;
     await this.connect();
-    this.rateBase = { t: Date.now(), generated: 0 };
+    this.startedAt = Date.now();
+    this.rateBase = { t: this.startedAt, generated: 0 };
     this.loopDone = this.loop();
   }
 
@@ -191,6 +194,10 @@ export class SampleProducer {
       this.failures = 0;
       this.produced += batch.length;
       this.metrics.produced.inc(batch.length);
+      if (this.config.produceLimit > 0 && this.produced >= this.config.produceLimit && !this.limitLogged) {
+        this.limitLogged = true;
+        log("info", "produce limit acknowledged", { messages: this.produced, elapsedMs: Date.now() - this.startedAt });
+      }
       return records;
     } catch (err) {
       this.resend.push(batch);
