@@ -18,6 +18,9 @@ export interface ConsumerStatus {
   readonly consumed: number;
 }
 
+/** Partitions whose batches may be processed at the same time. */
+const PARTITIONS_IN_PARALLEL = 6;
+
 /** Messages per batch copied into the "recent messages" list. */
 const RECENT_PER_BATCH = 3;
 
@@ -97,6 +100,9 @@ export class SampleConsumer {
       await consumer.connect();
       await consumer.subscribe({ topics: [this.config.topic], fromBeginning: this.config.fromBeginning });
       await consumer.run({
+        // Batches of different partitions are processed (and committed) side by side: with one at a
+        // time, each partition's commit round trip delays every other partition's messages.
+        partitionsConsumedConcurrently: PARTITIONS_IN_PARALLEL,
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: (p) => this.eachBatch(p),

@@ -43,8 +43,7 @@ export function createHttpServer(app: App, publicDir: string): Server {
   const assets = new Map(Object.entries(STATIC).map(([path, a]) => [path, { ...a, body: readFileSync(join(publicDir, a.file)) }]));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? "/", "http://x").pathname;
-    const query = new URL(req.url ?? "/", "http://x").searchParams;
+    const { pathname: path, searchParams: query } = new URL(req.url ?? "/", "http://local");
     if (req.method === "GET" || req.method === "HEAD") {
       const asset = assets.get(path);
       if (asset) return send(res, 200, asset.body.toString(), asset.type);

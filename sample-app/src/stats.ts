@@ -35,7 +35,9 @@ export class Ring<T> {
 /** Percentile of an unsorted sample (nearest rank); null for an empty sample. */
 export function percentile(sample: readonly number[], p: number): number | null {
   if (sample.length === 0) return null;
-  const sorted = [...sample].sort((a, b) => a - b);
+  // A typed-array sort is several times faster than Array#sort with a comparator; this runs in the
+  // same event loop as the consumer, so a slow one would show up as message latency.
+  const sorted = Float64Array.from(sample).sort();
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 

@@ -71,8 +71,9 @@ export class AppProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  async stats(): Promise<Stats> {
-    const res = await fetch(`${await this.url()}/api/stats?streams=1`);
+  /** `/api/stats`, with every stream's sequence ranges unless `withStreams` is false. */
+  async stats(withStreams = true): Promise<Stats> {
+    const res = await fetch(`${await this.url()}/api/stats${withStreams ? "?streams=1" : ""}`);
     return (await res.json()) as Stats;
   }
 
@@ -100,8 +101,8 @@ export class AppProcess {
   }
 }
 
-/** Polls `check` every 250 ms until it is true; fails naming `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+/** Polls `check` every `everyMs` until it is true; fails naming `what` after `timeoutMs`. */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, everyMs = 250): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -110,7 +111,7 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
       // The app may not answer yet.
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 

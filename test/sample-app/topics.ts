@@ -8,12 +8,27 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
 }
 
-/** Creates a topic (RF 1, for the single test broker) and waits until it has leaders. */
-export async function createTopic(bootstrap: string, topic: string, partitions: number): Promise<void> {
+/**
+ * Creates topics (RF 1, for the single test broker) and waits until every partition has a leader.
+ * Polls metadata itself: KafkaJS's `waitForLeaders` gives up on the UNKNOWN_TOPIC_OR_PARTITION a
+ * just-created topic answers with for a moment.
+ */
+export async function createTopic(bootstrap: string, topics: string | readonly string[], partitions: number): Promise<void> {
+  const names = typeof topics === "string" ? [topics] : [...topics];
   const admin = new Kafka({ brokers: bootstrap.split(","), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({ topics: names.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })), waitForLeaders: false });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const ready = await admin
+        .fetchTopicMetadata({ topics: names })
+        .then((m) => m.topics.every((t) => t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0)))
+        .catch(() => false);
+      if (ready) return;
+      if (Date.now() > deadline) throw new Error(`topics ${names.join(", ")} have no leaders after 30 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   } finally {
     await admin.disconnect();
   }
