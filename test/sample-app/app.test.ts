@@ -136,6 +136,25 @@ describe("sample app against a real Kafka broker", function () {
     console.log(`    first consumer stopped in ${stopMs} ms after processing ${(first.lines.find((l) => l.msg === "stopped cleanly")!.consumed)}; second re-read 0`);
   });
 
+  it("sends POST /messages through the producer and shows them as consumed", async () => {
+    const t = await topic("post");
+    const p = app({ KAFKA_TOPIC: t, KAFKA_GROUP_ID: t, APP_ROLE: "both", PRODUCE_RATE: "0" });
+    await waitFor("ready", async () => (await fetch(`${await p.url()}/readyz`)).status === 200, 60_000);
+    const res = await fetch(`${await p.url()}/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ messages: [{ key: "order-1", value: "hello" }, { key: "order-1", value: "world" }] }),
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    const body = (await res.json()) as { records: Array<{ partition: number }> };
+    assert.equal(body.records.length, 1, "both messages share a key, so one partition");
+    await waitFor("both consumed", async () => (await p.stats()).consumer!.consumed === 2, 30_000);
+    const s = await p.stats();
+    assert.deepEqual(s.recent.map((m) => [m.key, m.seq, m.preview, m.partition]), [["order-1", 0, "hello", body.records[0].partition], ["order-1", 1, "world", body.records[0].partition]]);
+    const bad = await fetch(`${await p.url()}/messages`, { method: "POST", body: "{}" });
+    assert.equal(bad.status, 400);
+  });
+
   it("serves a dashboard whose live numbers increase in headless Chromium (screenshot saved)", async function () {
     if (!existsSync(CHROMIUM)) {
       console.log(`SKIP: ${CHROMIUM} is absent (apt-get install -y chromium)`);
