@@ -154,9 +154,9 @@ async function main(): Promise<void> {
     ];
     console.log(`\n${table(rows)}\n`);
     console.log(
-      `notes: app producer ${RECORDS} in ${appProd.ms} ms (1000 per send, 4 sends in flight, no compression); ` +
+      `notes: app producer ${RECORDS} in ${appProd.ms} ms (up to 1000 per send, 4 sends in flight, no compression); ` +
         `Java producer defaults; Java consumer incl. join ${Math.round(refCons.recordsPerSec)} rec/s; ` +
-        `app e2e: ${appE2eRes.samples} samples at ${E2E_RATE} msg/s (batched sends, commit per batch); ` +
+        `app e2e: ${appE2eRes.samples} samples at ${E2E_RATE} msg/s (sends every 5 ms, commit per batch); ` +
         `Java e2e: ${E2E_REF_RECORDS} records one at a time (ping-pong).`,
     );
   } finally {

@@ -25,6 +25,8 @@ export interface AppConfig {
   readonly batchSize: number;
   /** `send` calls allowed in flight at once. */
   readonly maxInFlight: number;
+  /** At a fixed rate, wait at least this long between batches so one `send` carries several messages. */
+  readonly lingerMs: number;
   /** Distinct keys per producer; each key is one sequence stream. */
   readonly keys: number;
   /** Compression codec for produced batches. */
@@ -114,6 +116,7 @@ const schema = z
     MESSAGE_BYTES: int("MESSAGE_BYTES", 64, 1_000_000, 256),
     PRODUCE_BATCH_SIZE: int("PRODUCE_BATCH_SIZE", 1, 100_000, 1000),
     PRODUCE_MAX_IN_FLIGHT: int("PRODUCE_MAX_IN_FLIGHT", 1, 64, 4),
+    PRODUCE_LINGER_MS: int("PRODUCE_LINGER_MS", 0, 1000, 5),
     PRODUCE_KEYS: int("PRODUCE_KEYS", 1, 10_000, 32),
     PRODUCE_COMPRESSION: oneOf("PRODUCE_COMPRESSION", ["none", "gzip"], "none"),
     KAFKA_SASL_USERNAME: z.string().optional(),
@@ -165,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     messageBytes: e.MESSAGE_BYTES,
     batchSize: e.PRODUCE_BATCH_SIZE,
     maxInFlight: e.PRODUCE_MAX_IN_FLIGHT,
+    lingerMs: e.PRODUCE_LINGER_MS,
     keys: e.PRODUCE_KEYS,
     compression: e.PRODUCE_COMPRESSION,
     sasl: e.KAFKA_SASL_USERNAME && e.KAFKA_SASL_PASSWORD

@@ -238,7 +238,7 @@ export class SampleProducer {
   private msUntilNextDue(): number {
     const rate = this.config.produceRate;
     if (rate === 0 || rate === "max" || (this.config.produceLimit > 0 && this.generated >= this.config.produceLimit)) return 1000;
-    return Math.max(1, Math.ceil(1000 / rate));
+    return Math.max(1, this.config.lingerMs, Math.ceil(1000 / rate));
   }
 
   private message(key: string, text?: string): Message {

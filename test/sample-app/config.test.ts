@@ -34,6 +34,8 @@ describe("sample app configuration", function () {
       { brokers: ["a:9092", "b:9092"], topic: "demo-events", groupId: "sample-app", role: "both", rate: 100, port: 8080, sasl: undefined, tls: undefined },
     );
     assert.equal(loadConfig({ KAFKA_BROKERS: "a:1", PRODUCE_RATE: "max" }).produceRate, "max");
+    assert.equal(c.lingerMs, 5, "PRODUCE_LINGER_MS default");
+    assert.throws(() => loadConfig({ KAFKA_BROKERS: "a:1", PRODUCE_LINGER_MS: "-1" }), /PRODUCE_LINGER_MS must be an integer from 0 to 1000; got "-1"/);
     assert.equal(loadConfig({ KAFKA_BROKERS: "a:1", PRODUCE_RATE: "0" }).produceRate, 0);
   });
 
