@@ -55,9 +55,10 @@ function drawChart(points) {
   }
   g.fillText("last 2 minutes, messages/s", pad.l, h - 6);
   const offset = 120 - points.length;
-  for (const [series, colour] of [["produced", "#38bdf8"], ["consumed", "#a78bfa"]]) {
+  // Produced is drawn wider underneath, so it stays visible where consumed keeps up exactly.
+  for (const [series, colour, width] of [["produced", "#38bdf8", 4], ["consumed", "#a78bfa", 1.5]]) {
     g.strokeStyle = colour;
-    g.lineWidth = 2;
+    g.lineWidth = width;
     g.beginPath();
     points.forEach((p, i) => (i === 0 ? g.moveTo(x(i + offset), y(p[series])) : g.lineTo(x(i + offset), y(p[series]))));
     g.stroke();
