@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from "fs";
 import { join, relative } from "path";
 import { ImageTarget } from "./cluster";
 
-// Never part of the image (see sample-app/.dockerignore): build output and local installs.
+// Local installs and build output: the image builds its own, so they must not change the tag.
 const ignored = new Set(["node_modules", "dist", "test-artifacts"]);
 
 /** sha256 of every file that goes into the image, so the tag changes exactly when the image would. */
