@@ -20,7 +20,6 @@ export const pinned = {
 /** Kafka versions the Strimzi 1.2.0 operator can run (from its release notes and CRDs). */
 export const supportedKafkaVersions = ["4.2.0", "4.2.1", "4.3.0", "4.3.1"] as const;
 
-export type ClusterKind = "kind" | "doks";
 export type FluxMode = "install" | "bootstrap-github";
 export type StorageType = "ephemeral" | "persistent-claim";
 export type ListenerAuth = "none" | "scram-sha-512";
@@ -260,7 +259,7 @@ const settingsSchema = z.object({
 }).strict();
 
 type Settings = z.infer<typeof settingsSchema>;
-export const settingNames = Object.keys(settingsSchema.shape) as (keyof Settings)[];
+const settingNames = Object.keys(settingsSchema.shape) as (keyof Settings)[];
 
 const show = (value: unknown) => value === undefined ? "(unset)" : JSON.stringify(value);
 

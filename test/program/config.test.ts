@@ -3,18 +3,13 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseConfig } from "../../components/config";
-import { project, runProgram, stackConfig, StackName, testSecrets } from "../support/program";
+import { project, runProgram, StackName, stackValues, testSecrets } from "../support/program";
 
 const p = (key: string) => `${project}:${key}`;
 
 /** parseConfig on a committed stack file with some keys replaced (undefined removes a key). */
 function parse(stack: StackName, overrides: Record<string, unknown>, secrets: Record<string, string> = testSecrets[stack]) {
-    const values: Record<string, string> = { ...stackConfig(stack), ...secrets };
-    for (const [k, v] of Object.entries(overrides)) {
-        const full = k.includes(":") ? k : p(k);
-        if (v === undefined) delete values[full];
-        else values[full] = typeof v === "object" ? JSON.stringify(v) : String(v);
-    }
+    const values = stackValues(stack, overrides, secrets);
     return parseConfig({ project, stack, values, secretKeys: Object.keys(secrets) },
         key => values[key] === undefined ? undefined : pulumi.secret(values[key]));
 }

@@ -9,7 +9,7 @@ import { parseAllDocuments } from "yaml";
 export const crdDirVariable = "KAFKA_K8S_CRD_DIR";
 
 /** Release files holding the CRDs, at the versions the program pins. */
-export const upstreamCrdSources: Record<string, string> = {
+const upstreamCrdSources: Record<string, string> = {
     "strimzi/strimzi-crds-1.2.0.yaml": "https://github.com/strimzi/strimzi-kafka-operator/releases/download/1.2.0/strimzi-crds-1.2.0.yaml",
     "flux/install-v2.9.4.yaml": "https://github.com/fluxcd/flux2/releases/download/v2.9.4/install.yaml",
 };

@@ -40,7 +40,7 @@ export interface ProgramRun {
 }
 
 /** A stack file's config as Pulumi hands it to the program: every value a string, objects as JSON. */
-export function stackConfig(stack: StackName): Record<string, string> {
+function stackConfig(stack: StackName): Record<string, string> {
     const file = parse(readFileSync(join(root, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
     return Object.fromEntries(Object.entries(file.config).map(([k, v]) =>
         [k, typeof v === "object" ? JSON.stringify(v) : String(v)]));
@@ -98,18 +98,26 @@ const key = (r: pulumi.Resource, known: Map<pulumi.Resource, DeclaredResource>) 
 };
 
 /**
- * Runs index.ts for a stack. `overrides` replace settings of the stack file (keys without a namespace
- * are the project's; `undefined` removes a key); `secrets` replace the test secrets.
+ * A stack file's config plus secrets, with `overrides` replacing settings (keys without a namespace
+ * are the project's; `undefined` removes a key).
+ */
+export function stackValues(stack: StackName, overrides: Record<string, unknown>, secrets: Record<string, string>): Record<string, string> {
+    const values: Record<string, string> = { ...stackConfig(stack), ...secrets };
+    for (const [k, v] of Object.entries(overrides)) {
+        const full = k.includes(":") ? k : `${project}:${k}`;
+        if (v === undefined) delete values[full];
+        else values[full] = typeof v === "object" ? JSON.stringify(v) : String(v);
+    }
+    return values;
+}
+
+/**
+ * Runs index.ts for a stack with the config of stackValues; `secrets` replace the test secrets.
  * Rejects with the program's error (e.g. ConfigError) if it throws while declaring.
  */
 export async function runProgram(stack: StackName, overrides: Record<string, unknown> = {},
     secrets: Record<string, string> = testSecrets[stack]): Promise<ProgramRun> {
-    const config: Record<string, string> = { ...stackConfig(stack), ...secrets };
-    for (const [k, v] of Object.entries(overrides)) {
-        const full = k.includes(":") ? k : `${project}:${k}`;
-        if (v === undefined) delete config[full];
-        else config[full] = typeof v === "object" ? JSON.stringify(v) : String(v);
-    }
+    const config = stackValues(stack, overrides, secrets);
     const recorded: DeclaredResource[] = [];
     const known = new Map<pulumi.Resource, DeclaredResource>();
     await pulumi.runtime.setMocks(mocks(recorded), project, stack, false);
