@@ -3,15 +3,23 @@ import * as pulumi from "@pulumi/pulumi";
 
 /** Where a built image must go for the cluster's nodes to run it. */
 export type ImageTarget =
-    | { readonly kind: "kind"; readonly clusterName: string }
+    | {
+        readonly kind: "kind";
+        /** Name of the kind cluster, known only once it exists, so the load waits for it. */
+        readonly clusterName: pulumi.Output<string>;
+        /** Changes when the cluster is re-created: a new cluster needs the image loaded again. */
+        readonly clusterId: pulumi.Output<string>;
+    }
     | {
         readonly kind: "registry";
         /** Registry host, e.g. registry.digitalocean.com. */
         readonly server: string;
-        /** Repository prefix under the host, e.g. registry.digitalocean.com/my-registry. */
+        /** Repository prefix under the host, e.g. registry.digitalocean.com/my-registry; known once the registry exists. */
         readonly repositoryPrefix: pulumi.Output<string>;
         /** Token the registry accepts as user name and password (secret). */
         readonly token: pulumi.Output<string>;
+        /** `docker build --platform` of the nodes, so an image built on an arm64 laptop runs on them. */
+        readonly platform: string;
     };
 
 /** What the rest of the stack needs from a cluster, whichever kind made it. */

@@ -147,6 +147,14 @@ describe("program: dev stack (kind)", function () {
         assert.strictEqual(run.outputs.kubeconfig, fakeKubeconfig);
     });
 
+    it("keys the provider by the cluster command's id, so a re-created cluster re-creates everything on it", () => {
+        const provider = one(run, t.k8sProvider).inputs;
+        // The mocks' id of the kind-create command; a real one is new whenever the cluster is replaced.
+        assert.strictEqual(provider.clusterIdentifier, "kind-create-id");
+        // Provider inputs travel JSON-encoded.
+        assert.strictEqual(provider.deleteUnreachable, "true", "destroy must work on a cluster deleted outside Pulumi");
+    });
+
     it("declares one dual-role ephemeral pool and a plain listener", () => {
         const pools = ofType(run, t.nodePool);
         assert.strictEqual(pools.length, 1);
@@ -168,7 +176,9 @@ describe("program: dev stack (kind)", function () {
         assert.match(build.create, /docker build --tag "\$IMAGE" "\$CONTEXT"/);
         assert.match(build.create, /kind load docker-image "\$IMAGE" --name "\$KIND_CLUSTER"/);
         assert.strictEqual(build.environment.KIND_CLUSTER, "kafka-dev");
-        assert.deepStrictEqual(build.triggers, [build.environment.IMAGE.split(":")[1]]);
+        assert.doesNotMatch(build.create, /--platform/, "kind runs images of the host's platform");
+        // Loaded again into a re-created cluster (whose create command has a new id).
+        assert.deepStrictEqual(build.triggers, [build.environment.IMAGE.split(":")[1], "kind-create-id"]);
     });
 });
 
@@ -208,6 +218,7 @@ describe("program: do stack (DigitalOcean)", function () {
         for (const p of Object.values(pools)) {
             assert.deepStrictEqual(p.storage, { type: "persistent-claim", size: "20Gi", class: "do-block-storage", deleteClaim: false });
         }
+        assert.strictEqual(one(run, t.doks).inputs.destroyAllAssociatedResources, false, "volumes are kept unless asked");
         const antiAffinity = pools.brokers.template.pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
         assert.strictEqual(antiAffinity.topologyKey, "kubernetes.io/hostname");
         assert.strictEqual(pools.controllers.template, undefined);
@@ -246,6 +257,15 @@ describe("program: do stack (DigitalOcean)", function () {
         assert.deepStrictEqual(commandNamed(run, "sample-app-image-build").secretPaths, ["environment"]);
         assert.doesNotMatch(build.create, /dop_v1/);
         assert.match(build.environment.IMAGE, /^registry\.digitalocean\.com\/kafka-on-k8s\/kafka-sample-app:[0-9a-f]{16}$/);
+        // DOKS nodes are x86-64 whatever the laptop that builds the image.
+        assert.match(build.create, /docker build --platform "\$PLATFORM" --tag "\$IMAGE"/);
+        assert.strictEqual(build.environment.PLATFORM, "linux/amd64");
+    });
+
+    it("deletes the volumes with the cluster only when deleteVolumesOnDestroy is set", async () => {
+        const asked = await runProgram("do", { deleteVolumesOnDestroy: true });
+        assert.strictEqual(one(asked, t.doks).inputs.destroyAllAssociatedResources, true);
+        for (const pool of ofType(asked, t.nodePool)) assert.strictEqual(pool.inputs.spec.storage.deleteClaim, true);
     });
 
     it("scales the app from the stack file", () => {
