@@ -1,5 +1,9 @@
 // The real program under mocks, for each committed stack file: what it declares, how it is wired.
 import * as assert from "assert";
+import { spawnSync } from "child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
 import { DeclaredResource, fakeKubeconfig, ofType, ProgramRun, runProgram } from "../support/program";
 
 const t = {
@@ -98,6 +102,31 @@ function wiring(stack: "dev" | "do", runOf: () => ProgramRun) {
         assert.match(flux.delete, /flux uninstall/);
         assert.strictEqual(flux.environment.FLUX_VERSION, "2.9.4");
         assert.doesNotMatch(flux.create + flux.delete, /apiVersion: v1|token:/, "kubeconfig text in the script");
+    });
+
+    it("lets destroy pass a cluster that no longer answers, but not a failed uninstall on a live one", () => {
+        const flux = commandNamed(runOf(), "flux-install").inputs;
+        // A stand-in flux CLI (this test's double): the right version, uninstall always fails, and
+        // `check --pre` (which needs the API server) succeeds only when the cluster is "reachable".
+        const bin = mkdtempSync(join(tmpdir(), "flux-double-"));
+        writeFileSync(join(bin, "flux"), `#!/bin/bash
+case "$1" in
+  --version) echo "flux version $FLUX_VERSION" ;;
+  uninstall) echo "uninstall failed" >&2; exit 1 ;;
+  check) [[ "$REACHABLE" == yes ]] ;;
+esac
+`, { mode: 0o755 });
+        const destroy = (reachable: string) => spawnSync("bash", ["-c", flux.delete], {
+            env: { ...flux.environment, PATH: `${bin}:${process.env.PATH}`, REACHABLE: reachable }, encoding: "utf8",
+        });
+        try {
+            const gone = destroy("no");
+            assert.strictEqual(gone.status, 0, gone.stderr);
+            assert.match(gone.stderr, /does not answer: nothing left to uninstall/);
+            assert.strictEqual(destroy("yes").status, 1, "a failed uninstall on a reachable cluster must fail destroy");
+        } finally {
+            rmSync(bin, { recursive: true, force: true });
+        }
     });
 
     it("exports the cluster name, a secret kubeconfig, bootstrap servers, topics and the dashboard command", () => {
