@@ -87,11 +87,11 @@ export class DoksCluster extends pulumi.ComponentResource implements Cluster {
         this.imageTarget = {
             kind: "registry",
             server: registryServer,
-            // From the registry resource when this stack creates it, so nothing is pushed before it exists.
-            repositoryPrefix: registry ? registry.endpoint : pulumi.output(`${registryServer}/${args.registryName}`),
+            repositoryPrefix: pulumi.output(`${registryServer}/${args.registryName}`),
             token: args.token,
             // Every DOKS Droplet size is x86-64.
             platform: "linux/amd64",
+            dependsOn: registry ? [registry] : [],
         };
 
         this.registerOutputs({ name: this.name, kubeconfig: this.kubeconfig });

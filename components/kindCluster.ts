@@ -55,8 +55,7 @@ export class KindCluster extends pulumi.ComponentResource implements Cluster {
             deleteBeforeReplace: true,
         });
 
-        // Derived from the command, so whatever uses the name waits until the cluster exists.
-        this.name = create.id.apply(() => args.name);
+        this.name = pulumi.output(args.name);
         this.kubeconfig = pulumi.secret(create.stdout);
         this.provider = new k8s.Provider(`${name}-provider`, {
             kubeconfig: this.kubeconfig,
@@ -64,7 +63,7 @@ export class KindCluster extends pulumi.ComponentResource implements Cluster {
             // A cluster deleted outside Pulumi (kind delete cluster, a Docker restart) must not block destroy.
             deleteUnreachable: true,
         }, { parent: this });
-        this.imageTarget = { kind: "kind", clusterName: this.name, clusterId: create.id };
+        this.imageTarget = { kind: "kind", clusterName: args.name, clusterId: create.id, dependsOn: [create] };
 
         this.registerOutputs({ name: this.name, kubeconfig: this.kubeconfig });
     }

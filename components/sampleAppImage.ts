@@ -74,7 +74,7 @@ docker push "$IMAGE"`;
             },
             // A re-created kind cluster starts without the image.
             triggers: target.kind === "kind" ? [tag, target.clusterId] : [tag],
-        }, { parent: this });
+        }, { parent: this, dependsOn: target.dependsOn });
 
         // Carry the build as a dependency of every use of the reference.
         this.ref = pulumi.all([ref, build.id]).apply(([r]) => r);

@@ -200,7 +200,9 @@ describe("program: dev stack (kind)", function () {
         assert.strictEqual(run.outputs.bootstrapServers, "kafka-kafka-bootstrap.kafka.svc:9092");
     });
 
-    it("loads the content-tagged image into kind", () => {
+    it("loads the content-tagged image into kind once the cluster exists", () => {
+        // Without this edge the engine ran `kind load` beside `kind create cluster` and the first up failed.
+        assert.deepStrictEqual(commandNamed(run, "sample-app-image-build").dependsOn, [`${t.command}::kind-create`]);
         const build = commandNamed(run, "sample-app-image-build").inputs;
         assert.match(build.create, /docker build --tag "\$IMAGE" "\$CONTEXT"/);
         assert.match(build.create, /kind load docker-image "\$IMAGE" --name "\$KIND_CLUSTER"/);
@@ -279,7 +281,8 @@ describe("program: do stack (DigitalOcean)", function () {
         });
     });
 
-    it("pushes the image to the registry with the token in the environment only", () => {
+    it("pushes the image to the registry with the token in the environment only, once the registry exists", () => {
+        assert.deepStrictEqual(commandNamed(run, "sample-app-image-build").dependsOn, [`${t.registry}::doks-registry`]);
         const build = commandNamed(run, "sample-app-image-build").inputs;
         assert.match(build.create, /docker push "\$IMAGE"/);
         assert.strictEqual(build.environment.REGISTRY_TOKEN, "dop_v1_test_token_not_real");

@@ -76,9 +76,6 @@ const mocks = (recorded: DeclaredResource[]): pulumi.runtime.Mocks => ({
         const inputs = unwrapSecrets(args.inputs, "", secretPaths) as Record<string, any>;
         const state: Record<string, any> = { ...inputs };
         if (args.type === "command:local:Command") state.stdout = inputs.create?.includes("kind get kubeconfig") ? fakeKubeconfig : "";
-        if (args.type === "digitalocean:index/containerRegistry:ContainerRegistry") {
-            state.endpoint = `registry.digitalocean.com/${inputs.name}`;
-        }
         if (args.type === "digitalocean:index/kubernetesCluster:KubernetesCluster") {
             state.endpoint = "https://0a1b2c.k8s.ondigitalocean.com";
             state.kubeConfigs = [{ clusterCaCertificate: "Y2EtY2VydA==", rawConfig: "unused", token: "short-lived" }];
