@@ -59,8 +59,8 @@ const app = new SampleApp("sample-app", {
 }, onCluster);
 
 export const clusterName = cluster.name;
-export const kubeconfig = cluster.kubeconfig;
+export const kubeconfig = cluster.userKubeconfig;
 export const bootstrapServers = kafka.connection.bootstrapServers;
 export const topicNames = kafka.topicNames;
 export const dashboardCommand = pulumi.interpolate
-    `pulumi stack output kubeconfig --show-secrets > kubeconfig.yaml && kubectl --kubeconfig kubeconfig.yaml -n ${config.kafka.namespace} port-forward svc/${app.serviceName} ${app.port}:${app.port}  # then open http://localhost:${app.port}`;
+    `${cluster.kubectl} -n ${config.kafka.namespace} port-forward svc/${app.serviceName} ${app.port}:${app.port}  # then open http://localhost:${app.port}`;

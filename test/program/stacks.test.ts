@@ -136,6 +136,8 @@ esac
         assert.deepStrictEqual(run.secretOutputs, ["kubeconfig"]);
         assert.deepStrictEqual(run.outputs.topicNames, ["demo-events"]);
         assert.match(String(run.outputs.dashboardCommand), /port-forward svc\/sample-app 8080:8080/);
+        // No credential written into the working tree (it used to suggest `> kubeconfig.yaml`).
+        assert.doesNotMatch(String(run.outputs.dashboardCommand), /show-secrets|>/);
     });
 
     it("runs the sample app as hardened producer and consumer Deployments", () => {
@@ -174,6 +176,7 @@ describe("program: dev stack (kind)", function () {
         assert.ok(create.triggers.includes(create.stdin), "a new kind config must re-create the cluster");
         assert.strictEqual(create.logging, "stderr", "stdout is the kubeconfig: it must not be logged");
         assert.strictEqual(run.outputs.kubeconfig, fakeKubeconfig);
+        assert.match(String(run.outputs.dashboardCommand), /^kubectl --context kind-kafka-dev -n kafka port-forward/);
     });
 
     it("keys the provider by the cluster command's id, so a re-created cluster re-creates everything on it", () => {
@@ -232,11 +235,20 @@ describe("program: do stack (DigitalOcean)", function () {
         assert.strictEqual(one(run, t.registry).inputs.name, "kafka-on-k8s");
     });
 
-    it("builds the kubeconfig from the API token, kept secret", () => {
-        const kubeconfig = String(run.outputs.kubeconfig);
-        assert.match(kubeconfig, /server: https:\/\/0a1b2c\.k8s\.ondigitalocean\.com/);
-        assert.match(kubeconfig, /token: dop_v1_test_token_not_real/);
+    it("gives the provider a kubeconfig built from the API token, and exports one that holds no token", () => {
+        // The downloaded kubeconfig's token expires after 7 days; DOKS accepts the API token itself.
+        const provider = String(one(run, t.k8sProvider).inputs.kubeconfig);
+        assert.match(provider, /server: https:\/\/0a1b2c\.k8s\.ondigitalocean\.com/);
+        assert.match(provider, /token: dop_v1_test_token_not_real/);
+        // What people get uses doctl's exec credential plugin with their own login.
+        const exported = String(run.outputs.kubeconfig);
+        assert.doesNotMatch(exported, /dop_v1|token/);
+        assert.match(exported, /command: doctl/);
+        assert.match(exported, /- exec-credential\n\s+- --version=v1beta1\n\s+- doks-cluster-id/);
+        assert.match(exported, /current-context: do-ams3-kafka-do/);
         assert.ok(run.secretOutputs.includes("kubeconfig"));
+        assert.match(String(run.outputs.dashboardCommand),
+            /^doctl kubernetes cluster kubeconfig save kafka-do && kubectl --context do-ams3-kafka-do -n kafka port-forward/);
     });
 
     it("declares 3 controllers and 3 brokers on persistent volumes, brokers on distinct nodes", () => {
