@@ -24,6 +24,7 @@ export type FluxMode = "install" | "bootstrap-github";
 export type StorageType = "ephemeral" | "persistent-claim";
 export type ListenerAuth = "none" | "scram-sha-512";
 export type NodePoolLayout = "combined" | "separate";
+export type ResourceProfile = "small" | "production";
 
 export interface KindSettings {
     readonly kind: "kind";
@@ -129,8 +130,10 @@ export interface KafkaSettings {
     readonly replicationFactor: number;
     /** min.insync.replicas of the cluster. */
     readonly minInsyncReplicas: number;
-    /** Require brokers on distinct nodes. */
+    /** Require brokers (and separate controllers) on distinct nodes. */
     readonly brokerAntiAffinity: boolean;
+    /** CPU/memory requests, limits and JVM heap of the Kafka pods: small for a laptop, production for DOKS. */
+    readonly resourceProfile: ResourceProfile;
     /** Topics to declare. */
     readonly topics: TopicSettings[];
 }
@@ -257,6 +260,7 @@ const settingsSchema = z.object({
     replicationFactor: positiveInt("replication factor").optional(),
     minInsyncReplicas: positiveInt("replica count").optional(),
     brokerAntiAffinity: bool.optional(),
+    resourceProfile: enumOf(["small", "production"]).optional(),
     topics: jsonText(z.array(topicSchema, { error: "must be a list of topics" })
         .min(1, { error: "must name at least one topic" })).optional(),
     appTopic: z.string().min(1).optional(),
@@ -379,6 +383,9 @@ export function parseConfig(source: ConfigSource, secret: (key: string) => pulum
         if (nodeCount < s.brokerReplicas) {
             problem("doNodeCount", `must be ≥ brokerReplicas (${s.brokerReplicas}) so each broker can sit on its own node`);
         }
+        if (s.nodePools === "separate" && (s.brokerAntiAffinity ?? true) && nodeCount < controllerReplicas) {
+            problem("doNodeCount", `must be ≥ controllerReplicas (${controllerReplicas}) so each controller can sit on its own node`);
+        }
         if (s.doAutoscale && maxNodes < nodeCount) problem("doMaxNodes", `must be ≥ doNodeCount (${nodeCount})`);
         if (!s.doAutoscale && s.doMaxNodes !== undefined) problem("doMaxNodes", "only applies with doAutoscale=true");
         const token = process.env.DIGITALOCEAN_TOKEN && source.values["digitalocean:token"] === undefined
@@ -436,6 +443,7 @@ export function parseConfig(source: ConfigSource, secret: (key: string) => pulum
             },
             auth: s.listenerAuth, replicationFactor, minInsyncReplicas,
             brokerAntiAffinity: s.brokerAntiAffinity ?? doks, topics,
+            resourceProfile: s.resourceProfile ?? (doks ? "production" : "small"),
         },
         app: {
             topic: appTopic, producerReplicas: s.appProducerReplicas, consumerReplicas: s.appConsumerReplicas,
