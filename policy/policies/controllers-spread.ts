@@ -1,13 +1,11 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { describe, KAFKA_NODE_POOL, poolRoles, toInteger } from "./resources";
+import { describe, HOSTNAME_TOPOLOGY, KAFKA_NODE_POOL, perNodeAntiAffinitySelectors, poolRoles, toInteger } from "./resources";
 
 /** Config of `kafka-controllers-spread`. */
 export interface ControllersSpreadConfig {
     /** Whether controller pools of more than one replica must put each replica on its own node. */
     readonly requireControllerSpread: boolean;
 }
-
-const HOSTNAME_TOPOLOGY = "kubernetes.io/hostname";
 
 /**
  * 13. Where `requireControllerSpread` is set, a node pool with the controller role and more than one
@@ -36,11 +34,9 @@ export const controllersSpread: ResourceValidationPolicy = {
         if (!(replicas > 1)) {
             args.notApplicable("a single controller has nothing to spread");
         }
-        const terms = args.props.spec?.template?.pod?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-        const spread = Array.isArray(terms) && terms.some((term: { topologyKey?: string; labelSelector?: { matchLabels?: Record<string, string> } }) =>
-            term.topologyKey === HOSTNAME_TOPOLOGY &&
-            (term.labelSelector?.matchLabels?.["strimzi.io/controller-role"] === "true" ||
-                (poolRoles(args).includes("broker") && term.labelSelector?.matchLabels?.["strimzi.io/broker-role"] === "true")));
+        // A dual-role pool spread by its broker role spreads its controllers too: they are the same pods.
+        const spread = perNodeAntiAffinitySelectors(args).some((labels) => labels["strimzi.io/controller-role"] === "true" ||
+            (poolRoles(args).includes("broker") && labels["strimzi.io/broker-role"] === "true"));
         if (!spread) {
             reportViolation(`${describe(args)}: ${replicas} controllers without required pod anti-affinity on ${HOSTNAME_TOPOLOGY} ` +
                 "for strimzi.io/controller-role=true; two on one node lose the quorum with it (requireControllerSpread)");
