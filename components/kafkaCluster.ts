@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { KafkaSettings, ResourceProfile } from "./config";
+import { kafkaTopicName, KafkaSettings, ResourceProfile } from "./config";
 
 const apiVersion = "kafka.strimzi.io/v1";
 
@@ -156,8 +156,8 @@ export class KafkaCluster extends pulumi.ComponentResource {
             apiVersion,
             kind: "KafkaTopic",
             metadata: {
-                // Kafka allows '.' and '_' in names, Kubernetes does not: spec.topicName keeps the real one.
-                name: t.name.toLowerCase().replace(/[^a-z0-9.-]/g, "-"),
+                // spec.topicName keeps the real name; config refused names that collide or Kubernetes rejects.
+                name: kafkaTopicName(t.name),
                 namespace: s.namespace,
                 labels: clusterLabel,
                 annotations: waitReady(300),
