@@ -83,7 +83,11 @@ export class SampleConsumer {
     const { GROUP_JOIN, CRASH, STOP } = consumer.events;
     consumer.on(GROUP_JOIN, ({ payload }) => {
       const now = new Set(payload.memberAssignment[this.config.topic] ?? []);
-      this.tracker.onAssignment(new Set([...now].filter((p) => this.owned.has(p))));
+      // A partition was held without a break only if this same member owned it in the generation
+      // before. After a crash or a new member id the old assignment says nothing: other members
+      // may have read the partition in between, and their reads are not gaps.
+      const continuous = payload.memberId === this.memberId ? this.owned : new Set<number>();
+      this.tracker.onAssignment(new Set([...now].filter((p) => continuous.has(p))));
       this.owned = now;
       this.memberId = payload.memberId;
       this.joined = true;
@@ -91,10 +95,10 @@ export class SampleConsumer {
       log("info", "joined group", { memberId: payload.memberId, partitions: [...now].sort((a, b) => a - b) });
     });
     consumer.on(STOP, () => {
-      this.joined = false;
+      this.leftGroup();
     });
     consumer.on(CRASH, ({ payload }) => {
-      this.joined = false;
+      this.leftGroup();
       this.metrics.consumerCrashes.inc({ restarted_by: payload.restart ? "kafkajs" : "app" });
       log("warn", "consumer crashed", { error: String(payload.error), restartedBy: payload.restart ? "kafkajs" : "app" });
       if (!payload.restart) this.scheduleRestart();
@@ -114,6 +118,12 @@ export class SampleConsumer {
       log("warn", "consumer start failed; retrying", { error: String(err) });
       this.scheduleRestart();
     }
+  }
+
+  /** Out of the group: whatever it owned may be read by others before it joins again. */
+  private leftGroup(): void {
+    this.joined = false;
+    this.owned = new Set();
   }
 
   private scheduleRestart(): void {
