@@ -3,6 +3,8 @@
 // some partitions were never stored (kafkajs#1303); the window is a few hundred milliseconds, so each
 // fault is repeated. Ground truth is the topic itself, read back after the producer stopped.
 import { strict as assert } from "node:assert";
+import { mkdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { Kafka, logLevel, type Admin } from "../../sample-app/node_modules/kafkajs";
 import { SequenceTracker, type StreamSummary } from "../../sample-app/src/sequence";
 import { startKafkaCluster, type KafkaCluster, type KafkaNode } from "../support/kafka";
@@ -16,6 +18,9 @@ const PAUSE_MS = 15_000;
 /** What "consumption resumes within 30 s" allows for any one partition. */
 const MAX_STALL_MS = 30_000;
 const SAMPLE_MS = 500;
+
+/** Every app process's log of a scenario goes here, for reading a failure after the fact. */
+const ARTIFACTS = path.resolve(__dirname, "..", "..", "test-artifacts", "faults");
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -198,8 +203,10 @@ describe("sample app on a 3-broker cluster under faults (RF 3, min ISR 2)", func
     const lastView = new Map<AppProcess, StreamSummary[]>();
     const live: AppProcess[] = [];
     const victims: Array<{ committedAtKill: Map<number, number>; partitions: Set<number> }> = [];
+    const labels = new Map<AppProcess, string>();
     const start = (label: string, extra: Record<string, string>): AppProcess => {
       const p = new AppProcess({ ...env, KAFKA_CLIENT_ID: label, ...extra });
+      labels.set(p, label);
       running.push(p);
       void p.exited.then((code) => {
         if (!onPurpose.has(p)) unexpectedExits.push(`${label} exited with ${code}:\n${p.tail()}`);
@@ -257,6 +264,7 @@ describe("sample app on a 3-broker cluster under faults (RF 3, min ISR 2)", func
       await fullIsr(topic);
       await sleep(3000);
       const faultsEnd = Date.now();
+      const sending = (await producer.stats(false)).producer!;
       onPurpose.add(producer);
       assert.equal(await producer.signal("SIGTERM"), 0, `producer exit code; output:\n${producer.tail()}`);
       const stopped = producer.lines.find((l) => l.msg === "stopped cleanly")!;
@@ -308,6 +316,7 @@ describe("sample app on a 3-broker cluster under faults (RF 3, min ISR 2)", func
 
       console.log(
         `    acknowledged ${acknowledged}, in topic ${inTopic} (${stored.records} records), lost ${lostInTopic}; ` +
+          `resent: ${sending.unconfirmed} unacknowledged in resolved sends, ${sending.sendFailures} rejected sends; ` +
           `consumers: unseen ${unseen}, committed by a killed consumer after its last sample ${processedByVictims}, ` +
           `gap counter ${appGaps}; duplicates: ${stored.records - inTopic} stored twice (resent), ${reRead} read by two consumers, ${redelivered} read twice by one`,
       );
@@ -322,6 +331,11 @@ describe("sample app on a 3-broker cluster under faults (RF 3, min ISR 2)", func
     } finally {
       sampling = false;
       await sampler;
+      const dir = path.join(ARTIFACTS, name);
+      mkdirSync(dir, { recursive: true });
+      for (const [p, label] of labels) {
+        writeFileSync(path.join(dir, `${label}.log`), [...p.lines.map((l) => JSON.stringify(l)), ...p.stderr].join("\n") + "\n");
+      }
     }
   }
 
@@ -363,7 +377,9 @@ describe("sample app on a 3-broker cluster under faults (RF 3, min ISR 2)", func
         victim.p.kill();
         await victim.p.exited;
         // What the dead member last committed; nobody else commits these partitions until its
-        // session times out (10 s), and the group resumes them from here.
+        // session times out (10 s), and the group resumes them from here. A commit it wrote just
+        // before dying still reaches the broker: wait for it.
+        await sleep(2000);
         const committed = (await admin.fetchOffsets({ groupId: topic, topics: [topic] }))[0].partitions;
         for (const c of committed) if (victim.owned.includes(c.partition)) committedAtKill.set(c.partition, Number(c.offset));
         const replacement = consumer(`replacement-${round}`);
