@@ -23,12 +23,34 @@ export interface KafkaBroker {
     start(): Promise<void>;
     /** Stops the broker and deletes its data; the broker cannot be used afterwards. */
     dispose(): Promise<void>;
+    /** The SASL_SSL listener, when the broker was started with {@link KafkaBrokerOptions.saslSsl}. */
+    readonly saslSsl?: SaslSslListener;
+}
+
+/** Where a SASL_SSL listener is and the CA its certificate is signed by. */
+export interface SaslSslListener {
+    /** `host:port` of the listener. */
+    readonly bootstrap: string;
+    /** PEM file of the throwaway CA that signed the broker's certificate. */
+    readonly caFile: string;
+}
+
+/**
+ * A SASL_SSL listener with SCRAM-SHA-512 next to PLAINTEXT, as the `do` stack's clients see Kafka,
+ * with the standard ACL authorizer. PLAINTEXT (the tests' tools and admin clients, replication,
+ * the controllers) stays open as a super user; on SASL_SSL a user may do only what ACLs allow.
+ */
+export interface SaslSslOptions {
+    /** SCRAM-SHA-512 users and their passwords, created when the storage is formatted. */
+    readonly users: Readonly<Record<string, string>>;
 }
 
 /** Options for {@link startKafkaBroker}. */
 export interface KafkaBrokerOptions {
     /** `num.partitions` for topics created without a partition count (auto-created ones). */
     readonly partitionsDefault?: number;
+    /** Adds a SASL_SSL listener (always a local broker then, even with `KAFKA_BOOTSTRAP_SERVERS`). */
+    readonly saslSsl?: SaslSslOptions;
 }
 
 /** One node of a {@link KafkaCluster}: a local process the fault tests can crash, freeze and restart. */
@@ -283,12 +305,30 @@ interface NodeLayout {
     readonly nodeId: number;
     readonly port: number;
     readonly controllerPort: number;
+    /** The SASL_SSL listener's port and the PEM file with its key and certificate. */
+    readonly saslSsl?: { readonly port: number; readonly keystore: string };
+}
+
+function saslSslProperties(node: NodeLayout): string[] {
+    if (!node.saslSsl) return [];
+    return [
+        "sasl.enabled.mechanisms=SCRAM-SHA-512",
+        "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;",
+        // Key and certificate chain in one PEM file: no keytool, no JKS.
+        "ssl.keystore.type=PEM",
+        `ssl.keystore.location=${node.saslSsl.keystore}`,
+        "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        // PLAINTEXT and CONTROLLER clients are ANONYMOUS: replication, controllers and the tests' tools.
+        "super.users=User:ANONYMOUS",
+        "allow.everyone.if.no.acl.found=false",
+    ];
 }
 
 function serverProperties(dataDir: string, node: NodeLayout, all: readonly NodeLayout[], partitions: number): string {
     // Internal topics must fit on the brokers there are, and survive one of them failing when they can.
     const rf = Math.min(3, all.length);
     const minIsr = Math.max(1, rf - 1);
+    const secure = node.saslSsl ? `,SASL_SSL://127.0.0.1:${node.saslSsl.port}` : "";
     const quorum =
         all.length === 1
             ? // `format --standalone` needs the bootstrap form; controller.quorum.voters is rejected.
@@ -298,9 +338,10 @@ function serverProperties(dataDir: string, node: NodeLayout, all: readonly NodeL
     return [
         "process.roles=broker,controller",
         `node.id=${node.nodeId}`,
-        `listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}`,
-        `advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}`,
-        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        `listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}${secure}`,
+        `advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}${secure}`,
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL",
+        ...saslSslProperties(node),
         "controller.listener.names=CONTROLLER",
         "inter.broker.listener.name=PLAINTEXT",
         quorum,
@@ -330,6 +371,7 @@ class LocalKafkaBroker implements KafkaNode {
         private readonly dir: string,
         private readonly port: number,
         readonly nodeId = 1,
+        readonly saslSsl?: SaslSslListener,
     ) {}
 
     get bootstrap(): string {
@@ -493,14 +535,14 @@ function externalBootstrap(value: string): string {
 export async function startKafkaBroker(opts: KafkaBrokerOptions = {}): Promise<KafkaBroker> {
     const partitions = defaultPartitions(opts);
     const existing = process.env.KAFKA_BOOTSTRAP_SERVERS;
-    if (existing !== undefined && existing !== "") {
+    if (existing !== undefined && existing !== "" && !opts.saslSsl) {
         const broker = new ExternalKafkaBroker(externalBootstrap(existing));
         console.log(`Kafka: using the external broker ${broker.bootstrap} (KAFKA_BOOTSTRAP_SERVERS)`);
         return broker;
     }
 
     const started = Date.now();
-    const [broker] = await startNodes(1, partitions);
+    const [broker] = await startNodes(1, partitions, opts.saslSsl);
     console.log(`Kafka: broker ${broker.bootstrap} ready in ${Date.now() - started} ms (data and log in ${path.dirname(broker.logFile)})`);
     return broker;
 }
@@ -557,27 +599,38 @@ async function distinctFreePorts(count: number): Promise<number[]> {
  * Formats and starts `count` nodes in a fresh temp dir. One node lives in the dir itself (the
  * single-broker layout); several get a subdir each, so each keeps its own data and log.
  */
-async function startNodes(count: number, partitions: number): Promise<LocalKafkaBroker[]> {
+async function startNodes(count: number, partitions: number, saslSsl?: SaslSslOptions): Promise<LocalKafkaBroker[]> {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), count === 1 ? "kafka-broker-" : "kafka-cluster-"));
     installExitHandlers();
     brokerDirs.add(dir);
     const nodes: LocalKafkaBroker[] = [];
     try {
-        const ports = await distinctFreePorts(2 * count);
-        const layout: NodeLayout[] = Array.from({ length: count }, (_, i) => ({
-            nodeId: i + 1,
-            port: ports[2 * i],
-            controllerPort: ports[2 * i + 1],
-        }));
+        const perNode = saslSsl ? 3 : 2;
+        const ports = await distinctFreePorts(perNode * count);
+        const ca = saslSsl ? await createCertificateAuthority(path.join(dir, "ca")) : undefined;
+        const layout: NodeLayout[] = await Promise.all(
+            Array.from({ length: count }, async (_, i) => ({
+                nodeId: i + 1,
+                port: ports[perNode * i],
+                controllerPort: ports[perNode * i + 1],
+                saslSsl: ca ? { port: ports[perNode * i + 2], keystore: await ca.issue(path.join(dir, `node-${i + 1}-tls`), "127.0.0.1") } : undefined,
+            })),
+        );
         const id = clusterId();
+        // SCRAM credentials are metadata records; format writes them before the first start.
+        const scram = Object.entries(saslSsl?.users ?? {}).flatMap(([name, password]) => [
+            "--add-scram",
+            `SCRAM-SHA-512=[name=${name},password=${password}]`,
+        ]);
         await Promise.all(
             layout.map(async (node) => {
                 const nodeDir = count === 1 ? dir : path.join(dir, `node-${node.nodeId}`);
                 await fs.mkdir(nodeDir, { recursive: true });
                 const properties = path.join(nodeDir, "server.properties");
                 await fs.writeFile(properties, serverProperties(path.join(nodeDir, "data"), node, layout, partitions));
-                await runKafkaTool("kafka.tools.StorageTool", ["format", "-t", id, "-c", properties, ...(count === 1 ? ["--standalone"] : [])]);
-                nodes.push(new LocalKafkaBroker(nodeDir, node.port, node.nodeId));
+                await runKafkaTool("kafka.tools.StorageTool", ["format", "-t", id, "-c", properties, ...(count === 1 ? ["--standalone"] : []), ...scram]);
+                const listener = node.saslSsl && ca ? { bootstrap: `127.0.0.1:${node.saslSsl.port}`, caFile: ca.certFile } : undefined;
+                nodes.push(new LocalKafkaBroker(nodeDir, node.port, node.nodeId, listener));
             }),
         );
         nodes.sort((a, b) => a.nodeId - b.nodeId);
@@ -590,6 +643,45 @@ async function startNodes(count: number, partitions: number): Promise<LocalKafka
         brokerDirs.delete(dir);
         throw error;
     }
+}
+
+/** A throwaway certificate authority made with openssl. */
+export interface CertificateAuthority {
+    /** PEM file of the CA's certificate (what clients trust). */
+    readonly certFile: string;
+    /**
+     * Makes a key and a certificate for `ip` signed by this CA in `dir`; returns one PEM file with
+     * the key (PKCS#8, unencrypted) and the certificate chain, as Kafka's PEM keystore wants it.
+     */
+    issue(dir: string, ip: string): Promise<string>;
+}
+
+async function openssl(args: string[]): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+        execFile("openssl", args, { timeout: 60_000 }, (error, _stdout, stderr) =>
+            error ? reject(new Error(`openssl ${args[0]} failed: ${error.message}\n${stderr}`)) : resolve(),
+        );
+    });
+}
+
+/** Creates a CA (key and self-signed certificate, valid 2 days) in `dir` with openssl. */
+export async function createCertificateAuthority(dir: string): Promise<CertificateAuthority> {
+    await fs.mkdir(dir, { recursive: true });
+    const key = path.join(dir, "ca.key");
+    const certFile = path.join(dir, "ca.pem");
+    await openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certFile, "-days", "2", "-subj", `/CN=kafka-on-k8s test CA ${path.basename(path.dirname(dir))}`]);
+    return {
+        certFile,
+        async issue(to: string, ip: string): Promise<string> {
+            await fs.mkdir(to, { recursive: true });
+            const [leafKey, csr, cert, ext, pem] = ["tls.key", "tls.csr", "tls.crt", "san.ext", "keystore.pem"].map((f) => path.join(to, f));
+            await fs.writeFile(ext, `subjectAltName=IP:${ip}\n`);
+            await openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", leafKey, "-out", csr, "-subj", `/CN=${ip}`]);
+            await openssl(["x509", "-req", "-in", csr, "-CA", certFile, "-CAkey", key, "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", ext]);
+            await fs.writeFile(pem, (await fs.readFile(leafKey, "utf8")) + (await fs.readFile(cert, "utf8")) + (await fs.readFile(certFile, "utf8")));
+            return pem;
+        },
+    };
 }
 
 /** Replication of a topic made by {@link createTopic}. */
