@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type RecordMetadata } from "kafkajs";
 import type { AppConfig } from "./config";
-import { sleep } from "./kafka";
+import { logKafkaFailure, sleep } from "./kafka";
 import { log } from "./log";
 import type { Metrics } from "./metrics";
 
@@ -171,7 +171,7 @@ export class SampleProducer {
         log("info", "producer connected", { producerId: this.id });
         return;
       } catch (err) {
-        log("warn", "producer connect failed; retrying", { attempt, error: String(err) });
+        logKafkaFailure(this.config, "producer connect failed; retrying", err, { attempt });
         await producer.disconnect().catch(() => undefined);
         await sleep(Math.min(5000, 500 * attempt));
       }
