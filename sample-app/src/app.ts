@@ -69,6 +69,8 @@ export class App {
   start(): void {
     this.sampler = setInterval(() => {
       this.rates.sample(this.producer?.status().produced ?? 0, this.consumer?.status().consumed ?? 0);
+      this.producer?.prune();
+      this.consumer?.tracker.prune();
       this.metrics.gaps.set(this.consumer?.tracker.gaps() ?? 0);
       this.metrics.ready.set(this.readiness().ready ? 1 : 0);
     }, 1000);

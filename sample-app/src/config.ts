@@ -29,6 +29,15 @@ export interface AppConfig {
   readonly lingerMs: number;
   /** Distinct keys per producer; each key is one sequence stream. */
   readonly keys: number;
+  /**
+   * Most bytes of messages the producer holds that Kafka has not acknowledged (queued for resend plus
+   * in flight). At the cap the generator pauses and `POST /messages` answers 503.
+   */
+  readonly resendMaxBytes: number;
+  /** Per-key sequence counters (producer) and per-stream trackers (consumer) idle this long are dropped. */
+  readonly streamIdleMs: number;
+  /** Most per-key sequence counters and per-stream trackers kept; the least recently used go first. */
+  readonly maxStreams: number;
   /** Compression codec for produced batches. */
   readonly compression: "none" | "gzip";
   /** SCRAM-SHA-512 credentials, when the listener requires them. */
@@ -118,6 +127,9 @@ const schema = z
     PRODUCE_MAX_IN_FLIGHT: int("PRODUCE_MAX_IN_FLIGHT", 1, 64, 4),
     PRODUCE_LINGER_MS: int("PRODUCE_LINGER_MS", 0, 1000, 5),
     PRODUCE_KEYS: int("PRODUCE_KEYS", 1, 10_000, 32),
+    PRODUCE_RESEND_MAX_BYTES: int("PRODUCE_RESEND_MAX_BYTES", 1 << 20, 4 * 1024 ** 3, 32 << 20),
+    STREAM_IDLE_MS: int("STREAM_IDLE_MS", 1000, 7 * 24 * 3600_000, 3600_000),
+    MAX_STREAMS: int("MAX_STREAMS", 100, 10_000_000, 100_000),
     PRODUCE_COMPRESSION: oneOf("PRODUCE_COMPRESSION", ["none", "gzip"], "none"),
     KAFKA_SASL_USERNAME: z.string().optional(),
     KAFKA_SASL_PASSWORD: z.string().optional(),
@@ -135,6 +147,13 @@ const schema = z
     LOG_LEVEL: oneOf("LOG_LEVEL", ["debug", "info", "warn", "error"], "info"),
   })
   .superRefine((e, ctx) => {
+    if (e.PRODUCE_KEYS > e.MAX_STREAMS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["MAX_STREAMS"],
+        message: `MAX_STREAMS (${e.MAX_STREAMS}) must be at least PRODUCE_KEYS (${e.PRODUCE_KEYS}): the generator's own keys would evict each other`,
+      });
+    }
     if (Boolean(e.KAFKA_SASL_USERNAME) !== Boolean(e.KAFKA_SASL_PASSWORD)) {
       ctx.addIssue({
         code: "custom",
@@ -170,6 +189,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     maxInFlight: e.PRODUCE_MAX_IN_FLIGHT,
     lingerMs: e.PRODUCE_LINGER_MS,
     keys: e.PRODUCE_KEYS,
+    resendMaxBytes: e.PRODUCE_RESEND_MAX_BYTES,
+    streamIdleMs: e.STREAM_IDLE_MS,
+    maxStreams: e.MAX_STREAMS,
     compression: e.PRODUCE_COMPRESSION,
     sasl: e.KAFKA_SASL_USERNAME && e.KAFKA_SASL_PASSWORD
       ? { username: e.KAFKA_SASL_USERNAME, password: e.KAFKA_SASL_PASSWORD }

@@ -4,7 +4,7 @@ import { logKafkaFailure } from "./kafka";
 import { log } from "./log";
 import type { Metrics } from "./metrics";
 import { HEADER, nowMs } from "./producer";
-import { SequenceTracker } from "./sequence";
+import { parseSeq, SequenceTracker } from "./sequence";
 import { Ring, type RecentMessage } from "./stats";
 
 /** Consumer state shown by `/api/stats`. */
@@ -36,7 +36,7 @@ const header = (m: KafkaMessage, name: string): string | undefined => m.headers?
  * and never exits on a broker restart.
  */
 export class SampleConsumer {
-  readonly tracker = new SequenceTracker();
+  readonly tracker: SequenceTracker;
   readonly recent = new Ring<RecentMessage>(30);
   readonly latencies = new Ring<number>(20_000);
   private consumer: Consumer | undefined;
@@ -50,7 +50,13 @@ export class SampleConsumer {
   private restartTimer: NodeJS.Timeout | undefined;
   private restarts = 0;
 
-  constructor(private readonly kafka: Kafka, private readonly config: AppConfig, private readonly metrics: Metrics) {}
+  constructor(private readonly kafka: Kafka, private readonly config: AppConfig, private readonly metrics: Metrics) {
+    this.tracker = new SequenceTracker({
+      maxStreams: config.maxStreams,
+      idleMs: config.streamIdleMs,
+      onEvict: (reason) => metrics.streamsEvicted.inc({ map: "consumer_streams", reason }),
+    });
+  }
 
   /** Joins the group and starts consuming; failures to connect are retried in the background. */
   async start(): Promise<void> {
@@ -167,10 +173,14 @@ export class SampleConsumer {
     const seqText = header(m, HEADER.seq);
     const sentAt = Number(header(m, HEADER.sentAt));
     const key = m.key?.toString() ?? "";
+    const seq = parseSeq(seqText);
     let duplicate = false;
-    if (producer !== undefined && seqText !== undefined) {
-      duplicate = !this.tracker.record(`${producer}|${key}`, partition, Number(seqText));
+    if (producer !== undefined && seq !== undefined) {
+      duplicate = !this.tracker.record(`${producer}|${key}`, partition, seq);
       if (duplicate) this.metrics.duplicates.inc();
+    } else if (producer !== undefined) {
+      // NaN, fractions or garbage would each open a range of their own: memory per message.
+      this.metrics.invalidSequence.inc();
     }
     let latencyMs: number | null = null;
     if (Number.isFinite(sentAt)) {
@@ -183,7 +193,7 @@ export class SampleConsumer {
         partition,
         offset: m.offset,
         key,
-        seq: seqText === undefined ? null : Number(seqText),
+        seq: seq ?? null,
         preview: m.value?.subarray(0, 80).toString() ?? "",
         latencyMs,
         duplicate,

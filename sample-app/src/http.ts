@@ -15,9 +15,9 @@ const MAX_BODY = 1 << 20;
 const ownMessage = z.object({ key: z.string().min(1).max(256).optional(), value: z.string().max(100_000) });
 const postBody = z.union([ownMessage.transform((m) => [m]), z.object({ messages: z.array(ownMessage).min(1).max(1000) }).transform((b) => b.messages)]);
 
-function send(res: ServerResponse, status: number, body: unknown, type = "application/json"): void {
+function send(res: ServerResponse, status: number, body: unknown, type = "application/json", headers: Record<string, string> = {}): void {
   const text = typeof body === "string" ? body : JSON.stringify(body);
-  res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+  res.writeHead(status, { "content-type": type, "cache-control": "no-store", ...headers });
   res.end(text);
 }
 
@@ -74,7 +74,8 @@ export function createHttpServer(app: App, publicDir: string): Server {
         return send(res, 400, { error: 'expected {"key"?: string, "value": string} or {"messages": [{"key"?, "value"}, ...]}', issues: body.error.issues });
       }
       const result = await app.producer.sendOwn(body.data);
-      return send(res, result.status === "sent" ? 201 : 202, result);
+      if (result.status === "sent") return send(res, 201, result);
+      return send(res, 503, result, "application/json", { "retry-after": String(result.retryAfterSeconds) });
     }
     return send(res, 405, { error: `${req.method} ${path} not allowed` });
   }

@@ -9,6 +9,14 @@ export class Metrics {
   readonly sendFailures = new Counter({ name: "sample_app_produce_send_failures_total", help: "send() calls rejected after client retries; the app resends their messages", registers: [this.registry] });
   /** Messages of resolved `send` calls whose partition had no acknowledgement (kafkajs#1303); sent again. */
   readonly unconfirmed = new Counter({ name: "sample_app_produce_unconfirmed_total", help: "Messages of resolved send() calls whose partition Kafka did not acknowledge; the app resends them", registers: [this.registry] });
+  /** Bytes of messages the producer holds unacknowledged (resend queue + in flight); capped by PRODUCE_RESEND_MAX_BYTES. */
+  readonly pendingBytes = new Gauge({ name: "sample_app_produce_pending_bytes", help: "Bytes of messages the producer holds that Kafka has not acknowledged (resend queue and in flight)", registers: [this.registry] });
+  /** `POST /messages` requests answered 503. */
+  readonly refusedRequests = new Counter({ name: "sample_app_http_messages_refused_total", help: "POST /messages requests answered 503: not acknowledged by Kafka, or no room under PRODUCE_RESEND_MAX_BYTES", registers: [this.registry] });
+  /** Per-key sequence counters and per-stream trackers dropped (idle too long, or the least recently used over MAX_STREAMS). */
+  readonly streamsEvicted = new Counter({ name: "sample_app_streams_evicted_total", help: "Per-key sequence counters (map=producer_keys) and per-stream trackers (map=consumer_streams) dropped; reason=expire (idle) or evict (over MAX_STREAMS)", labelNames: ["map", "reason"], registers: [this.registry] });
+  /** Messages whose sequence header is not a non-negative integer; not tracked. */
+  readonly invalidSequence = new Counter({ name: "sample_app_invalid_sequence_headers_total", help: "Consumed messages with an x-producer header whose x-seq is not a non-negative safe integer; not tracked", registers: [this.registry] });
   /** Producers thrown away and made anew after repeated failures. */
   readonly producerRecreated = new Counter({ name: "sample_app_producer_recreated_total", help: "Producers recreated after repeated send failures", registers: [this.registry] });
   /** Messages processed, by partition (duplicates included). */

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { LRUCache } from "lru-cache";
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type RecordMetadata } from "kafkajs";
 import type { AppConfig } from "./config";
 import { logKafkaFailure, sleep } from "./kafka";
@@ -27,12 +28,24 @@ export interface ProducerStatus {
   readonly sendFailures: number;
   /** Messages of resolved `send` calls whose partition Kafka never acknowledged; sent again. */
   readonly unconfirmed: number;
+  /** Bytes of messages held here that Kafka has not acknowledged yet (queued for resend or in flight). */
+  readonly pendingBytes: number;
+  /** `PRODUCE_RESEND_MAX_BYTES`: the most {@link pendingBytes} may reach. */
+  readonly pendingMaxBytes: number;
+  /** `POST /messages` requests answered 503 (Kafka did not acknowledge them, or no room to hold them). */
+  readonly refusedRequests: number;
+  /** Per-key sequence counters held. */
+  readonly keys: number;
 }
 
-/** Result of `POST /messages`. */
+/**
+ * Result of `POST /messages`. "sent" means Kafka acknowledged every message (acks=all); "refused" means
+ * it did not acknowledge all of them and the app keeps none of them: the caller must retry (some may
+ * be stored already, so a retry can duplicate them).
+ */
 export type OwnSendResult =
   | { readonly status: "sent"; readonly records: RecordMetadata[] }
-  | { readonly status: "queued"; readonly error: string };
+  | { readonly status: "refused"; readonly error: string; readonly acknowledged: number; readonly retryAfterSeconds: number };
 
 /** Consecutive rejected sends after which the KafkaJS producer is thrown away and made anew. */
 const RECREATE_AFTER_FAILURES = 3;
@@ -40,12 +53,33 @@ const RECREATE_AFTER_FAILURES = 3;
 const MAX_CATCH_UP_SECONDS = 5;
 /** Stands for "sent to more than one partition within one send": no response can vouch for it. */
 const SEVERAL_PARTITIONS = -1;
+/** Sends of the still unacknowledged part of one `POST /messages` before it is answered 503. */
+const OWN_SEND_ATTEMPTS = 3;
+/** Retry-After of a 503 when the producer is disconnected or holds as much as it may. */
+const RETRY_AFTER_SECONDS = 5;
+/** Bound on a generated message's key and headers (ids, a sequence number, a timestamp). */
+const GENERATED_OVERHEAD_BYTES = 512;
+
+/** Bytes a message occupies as sent: key, value and headers (what the resend cap counts). */
+export function messageBytes(m: Message): number {
+  let n = (m.key ? Buffer.byteLength(m.key as string) : 0) + (m.value ? Buffer.byteLength(m.value as string) : 0);
+  for (const [k, v] of Object.entries(m.headers ?? {})) n += Buffer.byteLength(k) + (v ? Buffer.byteLength(v as string) : 0);
+  return n;
+}
+
+const bytesOf = (batch: readonly Message[]): number => batch.reduce((n, m) => n + messageBytes(m), 0);
+
+/** Next sequence number of one key, and the eviction count when the key was (re)created. */
+interface KeySequence {
+  next: number;
+  readonly epoch: number;
+}
 
 /** What Kafka acknowledged of one batch. */
 interface BatchResult {
   readonly records: RecordMetadata[];
-  /** Messages whose partition no record covers; already queued for resend. */
-  readonly unconfirmed: number;
+  /** Messages whose partition no record covers. */
+  readonly unconfirmed: Message[];
 }
 
 /**
@@ -61,12 +95,21 @@ interface BatchResult {
  * retries, to a broker that had already answered is not sent again). A message counts as produced
  * only when the returned metadata holds an acknowledgement for the partition KafkaJS put it in;
  * the rest go back to the resend queue.
+ *
+ * Memory is bounded: the generator makes only as many messages as fit under `PRODUCE_RESEND_MAX_BYTES`
+ * of unacknowledged bytes (so while Kafka is away it waits instead of queueing without end), HTTP
+ * messages are never queued (the caller gets 503 and retries), and per-key sequence counters are
+ * dropped when idle or least recently used.
  */
 export class SampleProducer {
   readonly id = `${process.env.HOSTNAME ?? "local"}-${randomBytes(3).toString("hex")}`;
   private producer: Producer | undefined;
-  private readonly seqs = new Map<string, number>();
+  private readonly seqs: LRUCache<string, KeySequence>;
+  /** Keys dropped from {@link seqs} so far; a key made again gets a fresh stream (see {@link message}). */
+  private keyEvictions = 0;
   private readonly resend: Message[][] = [];
+  private pendingBytes = 0;
+  private refusedRequests = 0;
   private inFlight = 0;
   private failures = 0;
   private running = false;
@@ -86,6 +129,21 @@ export class SampleProducer {
 
   constructor(private readonly kafka: Kafka, private readonly config: AppConfig, private readonly metrics: Metrics) {
     this.padding = "x".repeat(config.messageBytes);
+    this.seqs = new LRUCache<string, KeySequence>({
+      max: config.maxStreams,
+      ttl: config.streamIdleMs,
+      updateAgeOnGet: true,
+      dispose: (_value, _key, reason) => {
+        if (reason !== "evict" && reason !== "expire") return;
+        this.keyEvictions++;
+        this.metrics.streamsEvicted.inc({ map: "producer_keys", reason });
+      },
+    });
+  }
+
+  /** Drops idle per-key sequence counters (LRUCache removes expired entries only when asked). */
+  prune(): void {
+    this.seqs.purgeStale();
   }
 
   /** Connects (retrying while Kafka is away) and starts generating messages. */
@@ -106,25 +164,49 @@ export class SampleProducer {
       produced: this.produced,
       sendFailures: this.sendFailures,
       unconfirmed: this.unconfirmed,
+      pendingBytes: this.pendingBytes,
+      pendingMaxBytes: this.config.resendMaxBytes,
+      refusedRequests: this.refusedRequests,
+      keys: this.seqs.size,
     };
   }
 
-  /** Sends user-supplied messages now; if Kafka rejects them they are queued for resend like any batch. */
+  /**
+   * Sends user-supplied messages and answers "sent" only when Kafka acknowledged every one of them.
+   * They are never queued: holding them would let a caller believe in a delivery the process may not
+   * survive to make. Messages of partitions a resolved `send` did not acknowledge are sent again
+   * within the request (kafkajs#1303 is transient), a few times.
+   */
   async sendOwn(items: ReadonlyArray<{ readonly key?: string; readonly value: string }>): Promise<OwnSendResult> {
-    const batch = items.map((i) => this.message(i.key ?? `${this.id}-http`, i.value));
+    const refuse = (error: string, acknowledged = 0): OwnSendResult => {
+      this.refusedRequests++;
+      this.metrics.refusedRequests.inc();
+      return { status: "refused", error, acknowledged, retryAfterSeconds: RETRY_AFTER_SECONDS };
+    };
     const producer = this.producer;
-    if (!producer) {
-      this.resend.push(batch);
-      return { status: "queued", error: "producer not connected" };
+    if (!producer) return refuse("producer not connected to Kafka");
+    const estimate = items.reduce((n, i) => n + Buffer.byteLength(i.value) + Buffer.byteLength(i.key ?? this.id) + GENERATED_OVERHEAD_BYTES, 0);
+    if (this.pendingBytes + estimate > this.config.resendMaxBytes) {
+      return refuse(`the producer holds ${this.pendingBytes} unacknowledged bytes; with these ${estimate} it would pass PRODUCE_RESEND_MAX_BYTES=${this.config.resendMaxBytes}`);
     }
+    const batch = items.map((i) => this.message(i.key ?? `${this.id}-http`, i.value));
+    const bytes = bytesOf(batch);
+    this.addPending(bytes);
     try {
-      const { records, unconfirmed } = await this.sendBatch(producer, batch);
-      if (unconfirmed > 0) {
-        return { status: "queued", error: `Kafka acknowledged ${batch.length - unconfirmed} of ${batch.length} messages; the rest are queued for resend` };
+      const records: RecordMetadata[] = [];
+      let left = batch;
+      for (let attempt = 1; attempt <= OWN_SEND_ATTEMPTS && left.length > 0; attempt++) {
+        const result = await this.trySend(producer, left);
+        records.push(...result.records);
+        left = result.unconfirmed;
       }
+      if (left.length > 0) return refuse(`Kafka acknowledged ${batch.length - left.length} of ${batch.length} messages after ${OWN_SEND_ATTEMPTS} sends`, batch.length - left.length);
       return { status: "sent", records };
     } catch (err) {
-      return { status: "queued", error: String((err as Error).message) };
+      if (this.failures >= RECREATE_AFTER_FAILURES && this.running) void this.recreate();
+      return refuse(String((err as Error).message));
+    } finally {
+      this.addPending(-bytes);
     }
   }
 
@@ -137,7 +219,7 @@ export class SampleProducer {
     const producer = this.producer;
     if (producer) {
       for (const batch of this.resend.splice(0)) {
-        await this.sendBatch(producer, batch).catch(() => undefined);
+        await this.sendQueued(producer, batch).catch(() => undefined);
       }
     }
     const unsent = this.status().awaitingResend;
@@ -207,7 +289,7 @@ export class SampleProducer {
         continue;
       }
       this.inFlight++;
-      void this.sendBatch(producer, batch)
+      void this.sendQueued(producer, batch)
         .catch(() => undefined)
         .finally(() => {
           this.inFlight--;
@@ -217,11 +299,31 @@ export class SampleProducer {
   }
 
   /**
-   * Sends one batch and counts as produced only the messages whose partition Kafka acknowledged; the
-   * others, or the whole batch when `send` rejects, are queued for resend. Repeated rejections
-   * recreate the producer.
+   * Sends a generated (or previously rejected) batch. Its messages stay counted in the pending bytes
+   * until acknowledged: the unacknowledged part, or the whole batch when `send` rejects, goes back to
+   * the resend queue. Repeated rejections recreate the producer.
    */
-  private async sendBatch(producer: Producer, batch: Message[]): Promise<BatchResult> {
+  private async sendQueued(producer: Producer, batch: Message[]): Promise<void> {
+    let result: BatchResult;
+    try {
+      result = await this.trySend(producer, batch);
+    } catch (err) {
+      this.resend.push(batch);
+      log("warn", "send rejected; batch queued for resend", { messages: batch.length, error: String((err as Error).message) });
+      if (this.failures >= RECREATE_AFTER_FAILURES && this.running) await this.recreate();
+      else await sleep(500);
+      throw err;
+    }
+    const { unconfirmed } = result;
+    this.addPending(-(bytesOf(batch) - bytesOf(unconfirmed)));
+    if (unconfirmed.length > 0) this.resend.push(unconfirmed);
+  }
+
+  /**
+   * One `send`; counts as produced only the messages whose partition Kafka acknowledged and returns
+   * the others. Keeps nothing: what to do with the rest is the caller's choice.
+   */
+  private async trySend(producer: Producer, batch: Message[]): Promise<BatchResult> {
     const topic = this.config.topic;
     for (const m of batch) this.partitionOf.delete(m);
     let records: RecordMetadata[];
@@ -233,13 +335,9 @@ export class SampleProducer {
         messages: batch,
       });
     } catch (err) {
-      this.resend.push(batch);
       this.failures++;
       this.sendFailures++;
       this.metrics.sendFailures.inc();
-      log("warn", "send rejected; batch queued for resend", { messages: batch.length, error: String((err as Error).message) });
-      if (this.failures >= RECREATE_AFTER_FAILURES && this.running) await this.recreate();
-      else await sleep(500);
       throw err;
     }
     this.failures = 0;
@@ -249,11 +347,10 @@ export class SampleProducer {
     this.produced += confirmed;
     this.metrics.produced.inc(confirmed);
     if (unconfirmed.length > 0) {
-      this.resend.push(unconfirmed);
       this.unconfirmed += unconfirmed.length;
       this.metrics.unconfirmed.inc(unconfirmed.length);
       const partitions = [...new Set(unconfirmed.map((m) => this.partitionOf.get(m)))].sort();
-      log("warn", "send resolved without acknowledging some partitions (kafkajs#1303); their messages are queued for resend", {
+      log("warn", "send resolved without acknowledging some partitions (kafkajs#1303); their messages are sent again", {
         messages: unconfirmed.length,
         partitions,
         acknowledged: [...acknowledged].sort(),
@@ -263,7 +360,12 @@ export class SampleProducer {
       this.limitLogged = true;
       log("info", "produce limit acknowledged", { messages: this.produced, elapsedMs: Date.now() - this.startedAt });
     }
-    return { records, unconfirmed: unconfirmed.length };
+    return { records, unconfirmed };
+  }
+
+  private addPending(bytes: number): void {
+    this.pendingBytes += bytes;
+    this.metrics.pendingBytes.set(this.pendingBytes);
   }
 
   private nextBatch(): Message[] | undefined {
@@ -280,6 +382,10 @@ export class SampleProducer {
       count = Math.min(count, due);
     }
     if (limit > 0) count = Math.min(count, limit - this.generated);
+    // Back-pressure: no more than fits under the cap is made; the rate limiter drops what falls due
+    // meanwhile (MAX_CATCH_UP_SECONDS), so a long outage is not followed by a burst.
+    const room = this.config.resendMaxBytes - this.pendingBytes;
+    count = Math.min(count, Math.floor(room / (Math.max(this.config.messageBytes, GENERATED_OVERHEAD_BYTES) + GENERATED_OVERHEAD_BYTES)));
     if (count <= 0) return undefined;
     const batch: Message[] = [];
     for (let i = 0; i < count; i++) {
@@ -287,6 +393,7 @@ export class SampleProducer {
     }
     this.generated += count;
     this.rateBase.generated += count;
+    this.addPending(bytesOf(batch));
     return batch;
   }
 
@@ -296,9 +403,19 @@ export class SampleProducer {
     return Math.max(1, this.config.lingerMs, Math.ceil(1000 / rate));
   }
 
+  /**
+   * A key whose counter was dropped starts again at 0 under a producer id suffixed with the eviction
+   * count at its re-creation: always higher than when its earlier life began, so the consumer sees a
+   * new stream, not duplicates of the old one.
+   */
   private message(key: string, text?: string): Message {
-    const seq = this.seqs.get(key) ?? 0;
-    this.seqs.set(key, seq + 1);
+    let entry = this.seqs.get(key);
+    if (!entry) {
+      entry = { next: 0, epoch: this.keyEvictions };
+      this.seqs.set(key, entry);
+    }
+    const seq = entry.next++;
+    const producerId = entry.epoch === 0 ? this.id : `${this.id}~${entry.epoch}`;
     const sentAt = nowMs();
     let value: string;
     if (text !== undefined) {
@@ -310,7 +427,7 @@ export class SampleProducer {
     return {
       key,
       value,
-      headers: { [HEADER.producer]: this.id, [HEADER.seq]: String(seq), [HEADER.sentAt]: sentAt.toFixed(3) },
+      headers: { [HEADER.producer]: producerId, [HEADER.seq]: String(seq), [HEADER.sentAt]: sentAt.toFixed(3) },
     };
   }
 

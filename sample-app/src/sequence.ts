@@ -1,3 +1,5 @@
+import { LRUCache } from "lru-cache";
+
 /** What one stream (producer id + key) looks like to this consumer. */
 export interface StreamSummary {
   /** `producerId|key`. */
@@ -76,9 +78,54 @@ class Stream {
   }
 }
 
-/** Per-stream gap and duplicate detection from the producer's sequence numbers. */
+/** Bounds of a {@link SequenceTracker}. */
+export interface TrackerLimits {
+  /** Most streams kept; the least recently delivered go first. */
+  readonly maxStreams: number;
+  /** A stream with no delivery for this long is dropped. */
+  readonly idleMs: number;
+  /** Called for each dropped stream: "evict" over `maxStreams`, "expire" when idle. */
+  readonly onEvict?: (reason: "evict" | "expire") => void;
+  /** Clock for idle times, in ms (tests pass their own). */
+  readonly clock?: { now(): number };
+}
+
+/** A sequence header's value as a number, or undefined unless it is a non-negative safe integer. */
+export function parseSeq(text: string | undefined): number | undefined {
+  if (text === undefined || !/^(0|[1-9]\d{0,15})$/.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/**
+ * Per-stream gap and duplicate detection from the producer's sequence numbers.
+ *
+ * Every producer restart brings new streams (new producer id) and the old ones stop, so streams are
+ * dropped when idle or least recently used. Their open gaps and duplicates are kept in the totals: a
+ * loss seen must not vanish from the counter because its stream went quiet. A late delivery to a
+ * dropped stream starts a new one (gap counting starts at its first number), so it is not a duplicate.
+ */
 export class SequenceTracker {
-  private readonly streams = new Map<string, Stream>();
+  private readonly streams: LRUCache<string, Stream>;
+  private droppedGaps = 0;
+  private droppedDuplicates = 0;
+
+  constructor(limits: TrackerLimits = { maxStreams: 100_000, idleMs: 3600_000 }) {
+    this.streams = new LRUCache<string, Stream>({
+      max: limits.maxStreams,
+      ttl: limits.idleMs,
+      updateAgeOnGet: true,
+      perf: limits.clock ?? performance,
+      // No clock caching: lru-cache's 1 ms cache arms a timer on each clock read, once per message here.
+      ttlResolution: 0,
+      dispose: (s, _key, reason) => {
+        if (reason !== "evict" && reason !== "expire") return;
+        this.droppedGaps += s.gaps();
+        this.droppedDuplicates += s.duplicates;
+        limits.onEvict?.(reason);
+      },
+    });
+  }
 
   /** Records a delivery; returns false for a duplicate. */
   record(stream: string, partition: number, seq: number): boolean {
@@ -91,6 +138,16 @@ export class SequenceTracker {
     return s.add(seq);
   }
 
+  /** Drops idle streams (LRUCache removes expired entries only when asked). */
+  prune(): void {
+    this.streams.purgeStale();
+  }
+
+  /** Streams held. */
+  get size(): number {
+    return this.streams.size;
+  }
+
   /**
    * Restarts gap counting for the streams of `partition`: this replica skipped offsets there
    * (another replica read them), so a jump in sequence numbers is a hand-over, not a loss.
@@ -101,23 +158,23 @@ export class SequenceTracker {
     }
   }
 
-  /** Total open gaps over all streams. */
+  /** Total open gaps over all streams, dropped ones included. */
   gaps(): number {
-    let n = 0;
+    let n = this.droppedGaps;
     for (const s of this.streams.values()) n += s.gaps();
     return n;
   }
 
-  /** Total duplicates over all streams. */
+  /** Total duplicates over all streams, dropped ones included. */
   duplicates(): number {
-    let n = 0;
+    let n = this.droppedDuplicates;
     for (const s of this.streams.values()) n += s.duplicates;
     return n;
   }
 
-  /** Snapshot of every stream, for `/api/stats`. */
+  /** Snapshot of every stream held, for `/api/stats`. */
   summaries(): StreamSummary[] {
-    return [...this.streams].map(([stream, s]) => ({
+    return [...this.streams.entries()].map(([stream, s]) => ({
       stream,
       partition: s.partition,
       ranges: s.ranges.map(([a, b]) => [a, b] as const),

@@ -54,14 +54,114 @@ describe("sample app delivery bookkeeping", () => {
     try {
       const items = Array.from({ length: 60 }, (_, i) => ({ key: `k${i}`, value: `v${i}` }));
       const result = await producer.sendOwn(items);
-      const onMissing = 60 - stored.length;
+      const onMissing = producer.status().unconfirmed;
       assert.ok(onMissing > 0, "some keys hash to the partition left out");
-      assert.equal(result.status, "queued", "a partly acknowledged request is not reported as sent");
-      assert.equal(producer.status().produced, stored.length, "only acknowledged messages count as produced");
-      assert.equal(producer.status().unconfirmed, onMissing);
-      await waitFor("the unacknowledged messages resent", async () => producer.status().awaitingResend === 0 && sends >= 2, 10_000, 20);
+      // The request is answered only once every message is acknowledged: the left-out partition's
+      // messages are sent again within it, not queued behind the answer.
+      assert.equal(result.status, "sent", JSON.stringify(result));
+      assert.equal(sends, 2);
       assert.deepEqual(stored.map((m) => m.value).sort(), items.map((i) => i.value).sort(), "every message stored exactly once");
       assert.equal(producer.status().produced, 60);
+      assert.equal(producer.status().awaitingResend, 0, "HTTP messages are never queued");
+      assert.equal(producer.status().pendingBytes, 0);
+    } finally {
+      await producer.stop();
+    }
+  });
+
+  /** A stand-in KafkaJS client whose sends `broker` answers; acknowledges every partition it was given. */
+  function fakeKafka(broker: { down: boolean; stored: Message[] }): Kafka {
+    return {
+      producer: (cfg: ProducerConfig) => {
+        const partition = cfg.createPartitioner!();
+        return {
+          connect: async () => undefined,
+          disconnect: async () => undefined,
+          send: async ({ topic, messages }: { topic: string; messages: Message[] }): Promise<RecordMetadata[]> => {
+            await new Promise((r) => setTimeout(r, 1));
+            if (broker.down) throw new Error("Connection error: connect ECONNREFUSED");
+            const partitions = new Set(messages.map((message) => partition({ topic, partitionMetadata, message } as PartitionerArgs)));
+            broker.stored.push(...messages);
+            return [...partitions].map((p) => ({ topicName: topic, partition: p, errorCode: 0, baseOffset: "0" }) as RecordMetadata);
+          },
+        };
+      },
+    } as unknown as Kafka;
+  }
+
+  const metricValue = async (metrics: Metrics, name: string, labels: Record<string, string> = {}): Promise<number> => {
+    const m = await metrics.registry.getSingleMetric(name)!.get();
+    return m.values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((n, v) => n + v.value, 0);
+  };
+
+  it("holds at most PRODUCE_RESEND_MAX_BYTES while Kafka rejects every send, then delivers all it generated", async function () {
+    this.timeout(120_000);
+    const CAP = 1 << 20;
+    const broker = { down: true, stored: [] as Message[] };
+    const metrics = new Metrics();
+    // 4 sends in flight x 1000 messages x 4 KiB: before the cap, 16 MiB could wait for Kafka.
+    const SIZE = 4096;
+    const producer = new SampleProducer(fakeKafka(broker), config({ PRODUCE_RATE: "max", MESSAGE_BYTES: String(SIZE), PRODUCE_RESEND_MAX_BYTES: String(CAP) }), metrics);
+    await producer.start();
+    try {
+      let maxPending = 0;
+      let maxQueued = 0;
+      const answers: string[] = [];
+      const until = Date.now() + 3000;
+      while (Date.now() < until) {
+        // POST /messages of 100 kB each while Kafka is away: before the cap each one was queued (202).
+        if (answers.length < 40) void producer.sendOwn([{ key: "order-1", value: "x".repeat(100_000) }]).then((r) => answers.push(r.status));
+        const s = producer.status();
+        maxPending = Math.max(maxPending, s.pendingBytes);
+        maxQueued = Math.max(maxQueued, s.awaitingResend);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      // Every message is at least MESSAGE_BYTES: this bound holds whatever the byte accounting says.
+      assert.ok(maxQueued * SIZE <= CAP, `${maxQueued} messages of >= ${SIZE} B queued for resend: more than ${CAP} bytes`);
+      assert.ok(maxPending <= CAP, `pending ${maxPending} bytes > cap ${CAP}`);
+      assert.ok(maxPending > CAP / 2, `the generator stopped long before the cap (${maxPending} bytes): the test did not drive the queue`);
+      await waitFor("every POST answered", async () => answers.length === 40, 60_000, 20);
+      assert.deepEqual([...new Set(answers)], ["refused"], "nothing Kafka did not acknowledge is accepted");
+      assert.equal(await metricValue(metrics, "sample_app_produce_pending_bytes"), producer.status().pendingBytes);
+      broker.down = false;
+      await waitFor("the queue drained", async () => producer.status().awaitingResend === 0 && producer.status().produced > 0, 60_000, 20);
+      await producer.stop();
+      const s = producer.status();
+      const distinct = new Set(broker.stored.map((m) => `${m.key}:${m.headers!["x-seq"]}`));
+      assert.equal(distinct.size, s.produced, "every generated message stored once");
+      assert.ok(!broker.stored.some((m) => m.key === "order-1"), "the refused HTTP message was not sent later behind the caller's back");
+      console.log(`    cap ${CAP} B: at most ${maxPending} B / ${maxQueued} messages held while Kafka was away; 40 POSTs refused; ${s.produced} delivered after`);
+    } finally {
+      broker.down = false;
+      await producer.stop();
+    }
+  });
+
+  it("keeps at most MAX_STREAMS per-key sequence counters and gives a key made again a new stream", async function () {
+    this.timeout(30_000);
+    const broker = { down: false, stored: [] as Message[] };
+    const metrics = new Metrics();
+    const producer = new SampleProducer(fakeKafka(broker), config({ PRODUCE_RATE: "0", PRODUCE_KEYS: "1", MAX_STREAMS: "100", STREAM_IDLE_MS: "1000" }), metrics);
+    await producer.start();
+    try {
+      const keys = Array.from({ length: 250 }, (_, i) => ({ key: `user-${i}`, value: "v" }));
+      assert.equal((await producer.sendOwn(keys)).status, "sent");
+      assert.equal(producer.status().keys, 100);
+      assert.equal(await metricValue(metrics, "sample_app_streams_evicted_total", { map: "producer_keys", reason: "evict" }), 150);
+      const first249 = broker.stored.find((m) => m.key === "user-249")!;
+      broker.stored.length = 0;
+      await producer.sendOwn([{ key: "user-0", value: "again" }, { key: "user-249", value: "again" }]);
+      const [again0, again249] = broker.stored;
+      assert.equal(again249.headers!["x-producer"], first249.headers!["x-producer"], "a kept key stays in its stream");
+      assert.equal(again249.headers!["x-seq"], "1");
+      assert.notEqual(again0.headers!["x-producer"], producer.id, "a dropped key restarting at 0 in its old stream would read as duplicates");
+      assert.match(String(again0.headers!["x-producer"]), new RegExp(`^${producer.id}~\\d+$`));
+      assert.equal(again0.headers!["x-seq"], "0");
+      // Idle entries go after STREAM_IDLE_MS (1 s, the least allowed).
+      await new Promise((r) => setTimeout(r, 1200));
+      producer.prune();
+      assert.equal(producer.status().keys, 0);
+      assert.equal(await metricValue(metrics, "sample_app_streams_evicted_total", { map: "producer_keys", reason: "expire" }), 100);
     } finally {
       await producer.stop();
     }
@@ -84,13 +184,15 @@ describe("sample app delivery bookkeeping", () => {
           disconnect: async () => undefined,
         }),
       } as unknown as Kafka;
-      const consumer = new SampleConsumer(kafka, config(), new Metrics());
+      const metrics = new Metrics();
+      const consumer = new SampleConsumer(kafka, config(), metrics);
       return {
         consumer,
+        metrics,
         join: (memberId: string, partitions: number[]) => events.emit("join", { payload: { memberId, memberAssignment: { [TOPIC]: partitions } } }),
         crash: () => events.emit("crash", { payload: { error: new Error("broker not found in the cached metadata"), restart: true } }),
         /** Delivers `seqs` of one stream as the messages at offsets `from`, `from + 1`, ... */
-        read: (partition: number, from: number, seqs: number[]) =>
+        read: (partition: number, from: number, seqs: Array<number | string>) =>
           eachBatch!({
             batch: {
               topic: TOPIC,
@@ -122,6 +224,20 @@ describe("sample app delivery bookkeeping", () => {
       f.join("m1", [0, 1]);
       await f.read(0, 20, [20, 21]);
       assert.equal(f.consumer.tracker.gaps(), 0);
+    });
+
+    it("tracks no stream for sequence headers that are not non-negative integers, and counts them", async () => {
+      const f = fakeConsumer();
+      await f.consumer.start();
+      f.join("m1", [0]);
+      const bad = Array.from({ length: 500 }, (_, i) => ["abc", "1.5", "-3", "", "NaN", "1e3", "0x10", " 7", "99999999999999999999", `${i}x`][i % 10]);
+      await f.read(0, 0, bad);
+      // Number("abc") is NaN, and each NaN opened a range of its own: 500 messages, 500 ranges.
+      const ranges = f.consumer.tracker.summaries().reduce((n, s) => n + s.ranges.length, 0);
+      assert.equal(ranges, 0, `${ranges} ranges from invalid headers`);
+      assert.equal(await metricValue(f.metrics, "sample_app_invalid_sequence_headers_total"), 500);
+      await f.read(0, 500, [0, 1, 2]);
+      assert.deepEqual(f.consumer.tracker.summaries().map((s) => s.ranges), [[[0, 2]]], "valid headers still tracked");
     });
 
     it("still counts a hole in offsets this replica read one after another", async () => {

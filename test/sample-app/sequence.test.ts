@@ -1,6 +1,6 @@
 // Gap and duplicate detection from producer sequence numbers (pure logic, no broker).
 import { strict as assert } from "node:assert";
-import { SequenceTracker } from "../../sample-app/src/sequence";
+import { parseSeq, SequenceTracker } from "../../sample-app/src/sequence";
 
 describe("sample app sequence tracker", () => {
   it("keeps an in-order stream as one range with no gaps or duplicates", () => {
@@ -46,5 +46,60 @@ describe("sample app sequence tracker", () => {
     assert.equal(t.gaps(), 0);
     t.record("p|k", 3, 13);
     assert.equal(t.gaps(), 1, "a hole after the hand-over is still a gap");
+  });
+
+  describe("bounds", () => {
+    /** A tracker on a clock the test moves, recording why each stream was dropped. */
+    function bounded(maxStreams: number, idleMs: number) {
+      // Not 0: lru-cache takes an entry started at time 0 for one without a start, never stale.
+      const clock = { t: 1_000_000, now: () => clock.t };
+      const dropped: string[] = [];
+      const tracker = new SequenceTracker({ maxStreams, idleMs, clock, onEvict: (reason) => dropped.push(reason) });
+      return { tracker, clock, dropped };
+    }
+
+    it("drops streams idle for longer than idleMs, keeping their gaps and duplicates in the totals", () => {
+      const { tracker, clock, dropped } = bounded(1000, 60_000);
+      // Producer "old" restarted as "new": its streams stop for good.
+      for (const s of [0, 1, 2, 5]) tracker.record("old|k", 0, s);
+      tracker.record("old|k", 0, 1);
+      clock.t += 59_000;
+      for (let i = 0; i < 10; i++) tracker.record("new|k", 0, i);
+      clock.t += 1_001;
+      tracker.prune();
+      assert.deepEqual(tracker.summaries().map((s) => s.stream), ["new|k"]);
+      assert.deepEqual(dropped, ["expire"]);
+      assert.equal(tracker.gaps(), 2, "the dropped stream's open gaps still count as lost");
+      assert.equal(tracker.duplicates(), 1);
+      clock.t += 58_000;
+      tracker.prune();
+      assert.equal(tracker.size, 1, "a stream delivered to within idleMs stays");
+    });
+
+    it("keeps at most maxStreams streams however many producers come and go", () => {
+      const { tracker, dropped } = bounded(100, 3600_000);
+      // 1000 producer restarts x 4 keys; before the bound every one stayed for the process's life.
+      for (let p = 0; p < 1000; p++) for (let k = 0; k < 4; k++) for (let s = 0; s < 3; s++) tracker.record(`p${p}|k${k}`, k, s);
+      assert.equal(tracker.size, 100);
+      assert.equal(dropped.length, 3900);
+      assert.ok(dropped.every((r) => r === "evict"));
+      assert.equal(tracker.gaps(), 0);
+      assert.equal(tracker.duplicates(), 0);
+    });
+
+    it("takes a late delivery to a dropped stream as a new stream, not a duplicate or a gap", () => {
+      const { tracker, clock } = bounded(1000, 1000);
+      for (let s = 0; s < 5; s++) tracker.record("p|k", 0, s);
+      clock.t += 5000;
+      tracker.prune();
+      assert.equal(tracker.record("p|k", 0, 3), true);
+      assert.equal(tracker.duplicates(), 0);
+      assert.equal(tracker.gaps(), 0);
+    });
+  });
+
+  it("accepts only non-negative safe integers as sequence headers", () => {
+    for (const ok of ["0", "7", "42", "9007199254740991"]) assert.equal(parseSeq(ok), Number(ok), ok);
+    for (const bad of [undefined, "", "abc", "NaN", "-1", "1.5", "1e3", "0x10", " 7", "07", "9007199254740993"]) assert.equal(parseSeq(bad), undefined, String(bad));
   });
 });
