@@ -5,7 +5,8 @@ import * as path from "node:path";
 import { chromium } from "../../sample-app/node_modules/playwright-core";
 import { startKafkaBroker, type KafkaBroker } from "../support/kafka";
 import { AppProcess, ensureBuilt, missingOf, waitFor } from "./app-process";
-import { createTopic, uniqueName } from "./topics";
+import { Kafka, logLevel } from "../../sample-app/node_modules/kafkajs";
+import { createTopic, readTopic, uniqueName } from "./topics";
 
 const PARTITIONS = 6;
 const CHROMIUM = "/usr/bin/chromium";
@@ -153,6 +154,93 @@ describe("sample app against a real Kafka broker", function () {
     assert.deepEqual(s.recent.map((m) => [m.key, m.seq, m.preview, m.partition]), [["order-1", 0, "hello", body.records[0].partition], ["order-1", 1, "world", body.records[0].partition]]);
     const bad = await fetch(`${await p.url()}/messages`, { method: "POST", body: "{}" });
     assert.equal(bad.status, 400);
+  });
+
+  it("answers POST /messages 503 while the broker is down, holds at most PRODUCE_RESEND_MAX_BYTES, and every 201 is in the topic", async function () {
+    if (broker.external) {
+      console.log("SKIP: the broker is external (KAFKA_BOOTSTRAP_SERVERS); this test must stop and start it");
+      this.skip();
+    }
+    const CAP = 2 << 20;
+    const t = await topic("resend-cap");
+    // One ~1.7 MB batch a second (400 x 4 KiB, 1 s linger): two sends rejected while Kafka is away
+    // (KafkaJS recreated after 3) would hold more than the cap, so the cap is what stops the generator.
+    const p = app({
+      KAFKA_TOPIC: t, KAFKA_GROUP_ID: t, APP_ROLE: "producer", PRODUCE_RATE: "400", PRODUCE_LINGER_MS: "1000",
+      MESSAGE_BYTES: "4096", PRODUCE_RESEND_MAX_BYTES: String(CAP),
+    });
+    const url = await p.url();
+    await waitFor("ready", async () => (await fetch(`${url}/readyz`)).status === 200, 60_000);
+    const answers: Array<{ key: string; status: number; retryAfter: string | null; at: "up" | "down" | "back" }> = [];
+    let phase: "up" | "down" | "back" = "up";
+    let outstanding = 0;
+    let posting = true;
+    let sent = 0;
+    const poster = (async () => {
+      while (posting) {
+        // Requests sent while a send hangs in KafkaJS's retries wait for it: allow many at once.
+        if (outstanding < 1000) {
+          const key = `post-${sent++}`;
+          const at = phase;
+          outstanding++;
+          void fetch(`${url}/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key, value: `hello ${key}` }) })
+            .then((res) => answers.push({ key, status: res.status, retryAfter: res.headers.get("retry-after"), at }))
+            .catch((err) => answers.push({ key, status: -1, retryAfter: String(err), at }))
+            .finally(() => outstanding--);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    let maxPending = 0;
+    const sample = async () => {
+      maxPending = Math.max(maxPending, (await p.stats(false)).producer!.pendingBytes);
+    };
+    const sampleFor = async (ms: number) => {
+      const until = Date.now() + ms;
+      while (Date.now() < until) {
+        await sample();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    try {
+      await sampleFor(3000);
+      await broker.stop();
+      phase = "down";
+      await sampleFor(15_000);
+      phase = "back";
+      await broker.start();
+      await waitFor("a POST acknowledged after the restart", async () => {
+        await sample();
+        return answers.some((a) => a.at === "back" && a.status === 201);
+      }, 120_000);
+    } finally {
+      posting = false;
+      await poster;
+    }
+    await waitFor("every POST answered", async () => outstanding === 0, 60_000);
+    const count = (at: string, status: number) => answers.filter((a) => a.at === at && a.status === status).length;
+    const summary =
+      `cap ${CAP} B, held at most ${maxPending} B; POSTs sent while up ${count("up", 201)}x201/${count("up", 503)}x503, ` +
+      `down ${count("down", 201)}x201/${count("down", 503)}x503, back ${count("back", 201)}x201/${count("back", 503)}x503`;
+    const others = answers.filter((a) => a.status !== 201 && a.status !== 503);
+    assert.deepEqual(others, [], "only 201 (acknowledged) or 503 (not kept); no 202 \"queued\"");
+    // A POST sent while the broker was down may still get 201: KafkaJS retries ~25 s, past the restart.
+    assert.ok(count("down", 503) > 0, `503 while the broker was down: ${summary}`);
+    assert.ok(answers.filter((a) => a.status === 503).every((a) => a.retryAfter !== null && Number(a.retryAfter) > 0), "every 503 says when to retry");
+    assert.ok(maxPending <= CAP, `held ${maxPending} unacknowledged bytes > cap ${CAP}`);
+    assert.ok(maxPending > CAP / 2, `held at most ${maxPending} bytes: the outage did not drive the generator to the cap`);
+    assert.equal(await p.signal("SIGTERM"), 0, p.tail());
+    const kafka = new Kafka({ brokers: broker.bootstrap.split(","), logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const stored = new Set([...(await readTopic(kafka, admin, t)).where.keys()].map((stream) => stream.slice(stream.indexOf("|") + 1)));
+      const missing = answers.filter((a) => a.status === 201 && !stored.has(a.key)).map((a) => a.key);
+      assert.deepEqual(missing, [], "answered 201 but absent from the topic");
+    } finally {
+      await admin.disconnect();
+    }
+    console.log(`    ${summary}; every 201 in the topic`);
   });
 
   it("serves a dashboard whose live numbers increase in headless Chromium (screenshot saved)", async function () {

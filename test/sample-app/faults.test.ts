@@ -6,10 +6,10 @@ import { strict as assert } from "node:assert";
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Kafka, logLevel, type Admin } from "../../sample-app/node_modules/kafkajs";
-import { SequenceTracker, type StreamSummary } from "../../sample-app/src/sequence";
+import type { StreamSummary } from "../../sample-app/src/sequence";
 import { startKafkaCluster, type KafkaCluster, type KafkaNode } from "../support/kafka";
 import { AppProcess, ensureBuilt, mergeStreams, waitFor } from "./app-process";
-import { createTopic, uniqueName } from "./topics";
+import { createTopic, readTopic, uniqueName } from "./topics";
 
 const PARTITIONS = 6;
 const RATE = 500;
@@ -23,67 +23,6 @@ const SAMPLE_MS = 500;
 const ARTIFACTS = path.resolve(__dirname, "..", "..", "test-artifacts", "faults");
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Where one message of the topic is, as read back. */
-interface Stored {
-  readonly partition: number;
-  readonly offset: number;
-}
-
-/** The topic as it is: every producer message by stream and sequence number. */
-interface ReadBack {
-  readonly tracker: SequenceTracker;
-  /** `stream` -> seq -> where it is stored (first copy). */
-  readonly where: Map<string, Map<number, Stored>>;
-  readonly records: number;
-}
-
-/** Reads the whole topic with a plain KafkaJS consumer (a fresh group) up to the current end offsets. */
-async function readTopic(kafka: Kafka, admin: Admin, topic: string): Promise<ReadBack> {
-  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
-  const tracker = new SequenceTracker();
-  const where = new Map<string, Map<number, Stored>>();
-  const next = new Map<number, number>([...ends.keys()].map((p) => [p, 0]));
-  let records = 0;
-  const consumer = kafka.consumer({ groupId: uniqueName("read-back"), maxBytesPerPartition: 4 << 20 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const done = new Promise<void>((resolve) => {
-      const check = () => {
-        if ([...ends].every(([p, end]) => next.get(p)! >= end)) resolve();
-      };
-      check();
-      void consumer.run({
-        autoCommit: false,
-        eachBatch: async ({ batch }) => {
-          for (const m of batch.messages) {
-            const producer = m.headers?.["x-producer"]?.toString();
-            const seq = Number(m.headers?.["x-seq"]?.toString());
-            const stream = `${producer}|${m.key?.toString() ?? ""}`;
-            records++;
-            tracker.record(stream, batch.partition, seq);
-            let seqs = where.get(stream);
-            if (!seqs) where.set(stream, (seqs = new Map()));
-            if (!seqs.has(seq)) seqs.set(seq, { partition: batch.partition, offset: Number(m.offset) });
-            next.set(batch.partition, Number(m.offset) + 1);
-          }
-          check();
-        },
-      });
-    });
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      done,
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`read-back of ${topic} did not reach the end offsets in 120 s`)), 120_000);
-      }),
-    ]).finally(() => clearTimeout(timer));
-  } finally {
-    await consumer.disconnect();
-  }
-  return { tracker, where, records };
-}
 
 /** Per-partition progress of the consumers together, to measure how long a partition stood still. */
 class StallMeter {

@@ -1,5 +1,6 @@
 // Topic set-up for the sample-app tests, with the app's own KafkaJS copy (root has no kafkajs).
-import { Kafka, logLevel } from "../../sample-app/node_modules/kafkajs";
+import { Kafka, logLevel, type Admin } from "../../sample-app/node_modules/kafkajs";
+import { SequenceTracker } from "../../sample-app/src/sequence";
 import type { TopicReplication } from "../support/kafka";
 
 let counter = 0;
@@ -41,4 +42,65 @@ export async function createTopic(
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Where one message of the topic is, as read back. */
+export interface Stored {
+  readonly partition: number;
+  readonly offset: number;
+}
+
+/** The topic as it is: every producer message by stream and sequence number. */
+export interface ReadBack {
+  readonly tracker: SequenceTracker;
+  /** `stream` -> seq -> where it is stored (first copy). */
+  readonly where: Map<string, Map<number, Stored>>;
+  readonly records: number;
+}
+
+/** Reads the whole topic with a plain KafkaJS consumer (a fresh group) up to the current end offsets. */
+export async function readTopic(kafka: Kafka, admin: Admin, topic: string): Promise<ReadBack> {
+  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
+  const tracker = new SequenceTracker();
+  const where = new Map<string, Map<number, Stored>>();
+  const next = new Map<number, number>([...ends.keys()].map((p) => [p, 0]));
+  let records = 0;
+  const consumer = kafka.consumer({ groupId: uniqueName("read-back"), maxBytesPerPartition: 4 << 20 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const done = new Promise<void>((resolve) => {
+      const check = () => {
+        if ([...ends].every(([p, end]) => next.get(p)! >= end)) resolve();
+      };
+      check();
+      void consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          for (const m of batch.messages) {
+            const producer = m.headers?.["x-producer"]?.toString();
+            const seq = Number(m.headers?.["x-seq"]?.toString());
+            const stream = `${producer}|${m.key?.toString() ?? ""}`;
+            records++;
+            tracker.record(stream, batch.partition, seq);
+            let seqs = where.get(stream);
+            if (!seqs) where.set(stream, (seqs = new Map()));
+            if (!seqs.has(seq)) seqs.set(seq, { partition: batch.partition, offset: Number(m.offset) });
+            next.set(batch.partition, Number(m.offset) + 1);
+          }
+          check();
+        },
+      });
+    });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      done,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`read-back of ${topic} did not reach the end offsets in 120 s`)), 120_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  } finally {
+    await consumer.disconnect();
+  }
+  return { tracker, where, records };
 }
