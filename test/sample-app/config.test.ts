@@ -39,6 +39,15 @@ describe("sample app configuration", function () {
     assert.equal(loadConfig({ KAFKA_BROKERS: "a:1", PRODUCE_RATE: "0" }).produceRate, 0);
   });
 
+  it("validates the memory bounds, naming the variable", () => {
+    const c = loadConfig({ KAFKA_BROKERS: "a:1" });
+    assert.deepEqual([c.resendMaxBytes, c.maxStreams, c.streamIdleMs], [32 << 20, 100_000, 3600_000]);
+    assert.throws(() => loadConfig({ KAFKA_BROKERS: "a:1", PRODUCE_RESEND_MAX_BYTES: "64MB" }), /PRODUCE_RESEND_MAX_BYTES must be an integer from 1048576 to 4294967296; got "64MB"/);
+    assert.throws(() => loadConfig({ KAFKA_BROKERS: "a:1", PRODUCE_RESEND_MAX_BYTES: "1000" }), /PRODUCE_RESEND_MAX_BYTES must be an integer/);
+    assert.throws(() => loadConfig({ KAFKA_BROKERS: "a:1", STREAM_IDLE_MS: "0" }), /STREAM_IDLE_MS must be an integer from 1000/);
+    assert.throws(() => loadConfig({ KAFKA_BROKERS: "a:1", MAX_STREAMS: "500", PRODUCE_KEYS: "1000" }), /MAX_STREAMS \(500\) must be at least PRODUCE_KEYS \(1000\)/);
+  });
+
   it("never echoes the SASL password in an error", () => {
     assert.throws(
       () => loadConfig({ KAFKA_BROKERS: "a:1", KAFKA_SASL_PASSWORD: "s3cret-value" }),
