@@ -2,8 +2,20 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 /** Where a built image must go for the cluster's nodes to run it. */
-export type ImageTarget =
-    | { readonly kind: "kind"; readonly clusterName: string }
+export type ImageTarget = {
+    /**
+     * What must exist before the image is published (the cluster, the registry). Explicit, so the image
+     * reference stays a known value that previews and policies can read.
+     */
+    readonly dependsOn: pulumi.Resource[];
+} & (
+    | {
+        readonly kind: "kind";
+        /** Name of the kind cluster. */
+        readonly clusterName: string;
+        /** Changes when the cluster is re-created: a new cluster needs the image loaded again. */
+        readonly clusterId: pulumi.Output<string>;
+    }
     | {
         readonly kind: "registry";
         /** Registry host, e.g. registry.digitalocean.com. */
@@ -12,7 +24,9 @@ export type ImageTarget =
         readonly repositoryPrefix: pulumi.Output<string>;
         /** Token the registry accepts as user name and password (secret). */
         readonly token: pulumi.Output<string>;
-    };
+        /** `docker build --platform` of the nodes, so an image built on an arm64 laptop runs on them. */
+        readonly platform: string;
+    });
 
 /** What the rest of the stack needs from a cluster, whichever kind made it. */
 export interface Cluster {

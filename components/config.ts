@@ -53,6 +53,8 @@ export interface DoksSettings {
     readonly createRegistry: boolean;
     /** API token: builds the kubeconfig (DOKS accepts it; the downloaded one expires in 7 days). */
     readonly token: pulumi.Output<string>;
+    /** Delete the cluster's volumes (and load balancers) with it, instead of leaving them billed. */
+    readonly destroyVolumes: boolean;
 }
 
 export interface ClusterSettings {
@@ -116,7 +118,11 @@ export interface KafkaSettings {
     /** Broker replicas. */
     readonly brokerReplicas: number;
     /** Storage of every node. */
-    readonly storage: { readonly type: StorageType; readonly size: string; readonly class?: string };
+    readonly storage: {
+        readonly type: StorageType; readonly size: string; readonly class?: string;
+        /** Let Strimzi delete the volume claims when the Kafka cluster is deleted. */
+        readonly deleteClaim: boolean;
+    };
     /** Listener authentication: none (plain 9092) or SCRAM-SHA-512 over TLS 9093 with ACLs. */
     readonly auth: ListenerAuth;
     /** Default replication factor of new and internal topics. */
@@ -246,6 +252,7 @@ const settingsSchema = z.object({
     storageType: enumOf(["ephemeral", "persistent-claim"]).default("ephemeral"),
     storageSize: quantity.default("10Gi"),
     storageClass: z.string().min(1).optional(),
+    deleteVolumesOnDestroy: bool.default(false),
     listenerAuth: enumOf(["none", "scram-sha-512"]).default("none"),
     replicationFactor: positiveInt("replication factor").optional(),
     minInsyncReplicas: positiveInt("replica count").optional(),
@@ -350,6 +357,9 @@ export function parseConfig(source: ConfigSource, secret: (key: string) => pulum
     if (s.storageType === "ephemeral" && s.storageClass) {
         problem("storageClass", "only applies to storageType=persistent-claim");
     }
+    if (s.deleteVolumesOnDestroy && s.storageType === "ephemeral" && !doks) {
+        problem("deleteVolumesOnDestroy", "only applies to storageType=persistent-claim or clusterKind=doks: nothing else has volumes");
+    }
     const secretSetting = (key: string, requiredFor?: string) => {
         if (source.values[key] !== undefined && !source.secretKeys.includes(key)) {
             problems.push(`${key} = (plain text): must be a secret; set it with \`pulumi config set --secret ${key} <value>\``);
@@ -378,7 +388,7 @@ export function parseConfig(source: ConfigSource, secret: (key: string) => pulum
         provider = {
             kind: "doks", region: s.doRegion, nodeSize: s.doNodeSize, nodeCount, autoscale: s.doAutoscale,
             maxNodes, ha: s.doHa, registryName: s.doRegistryName ?? "", createRegistry: s.doRegistryCreate,
-            token,
+            token, destroyVolumes: s.deleteVolumesOnDestroy,
         };
     } else {
         for (const key of settingNames.filter(k => k.startsWith("do") && raw[k] !== undefined)) {
@@ -422,6 +432,7 @@ export function parseConfig(source: ConfigSource, secret: (key: string) => pulum
             storage: {
                 type: s.storageType, size: s.storageSize,
                 class: s.storageClass ?? (s.storageType === "persistent-claim" ? (doks ? "do-block-storage" : "standard") : undefined),
+                deleteClaim: s.deleteVolumesOnDestroy,
             },
             auth: s.listenerAuth, replicationFactor, minInsyncReplicas,
             brokerAntiAffinity: s.brokerAntiAffinity ?? doks, topics,

@@ -49,6 +49,8 @@ export class DoksCluster extends pulumi.ComponentResource implements Cluster {
             ha: args.ha,
             registryIntegration: true,
             surgeUpgrade: true,
+            // Volumes and load balancers the cluster made outlive it unless DigitalOcean is told to delete them.
+            destroyAllAssociatedResources: args.destroyVolumes,
             nodePool: {
                 name: `${args.name}-pool`,
                 size: args.nodeSize,
@@ -80,12 +82,16 @@ export class DoksCluster extends pulumi.ComponentResource implements Cluster {
         this.provider = new k8s.Provider(`${name}-provider`, {
             kubeconfig: this.kubeconfig,
             clusterIdentifier: cluster.id,
+            deleteUnreachable: true,
         }, { parent: this });
         this.imageTarget = {
             kind: "registry",
             server: registryServer,
             repositoryPrefix: pulumi.output(`${registryServer}/${args.registryName}`),
             token: args.token,
+            // Every DOKS Droplet size is x86-64.
+            platform: "linux/amd64",
+            dependsOn: registry ? [registry] : [],
         };
 
         this.registerOutputs({ name: this.name, kubeconfig: this.kubeconfig });

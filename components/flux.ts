@@ -46,7 +46,11 @@ export class Flux extends pulumi.ComponentResource {
         this.ready = new command.local.Command(`${name}-install`, {
             interpreter: ["/bin/bash", "-c"],
             create: `${prelude}${install}\nflux check --timeout=5m`,
-            delete: `${prelude}flux uninstall --silent`,
+            // A cluster deleted outside Pulumi has nothing left to uninstall and must not block destroy;
+            // \`flux check --pre\` tells an unreachable API server from a failed uninstall.
+            delete: `${prelude}flux uninstall --silent && exit 0
+if flux check --pre >/dev/null 2>&1; then exit 1; fi
+echo "the cluster's API server does not answer: nothing left to uninstall" >&2`,
             environment: {
                 KUBECONFIG_DATA: args.kubeconfig,
                 FLUX_VERSION: settings.version,

@@ -55,7 +55,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
 
         const storage = s.storage.type === "ephemeral"
             ? { type: "ephemeral" }
-            : { type: "persistent-claim", size: s.storage.size, class: s.storage.class, deleteClaim: false };
+            : { type: "persistent-claim", size: s.storage.size, class: s.storage.class, deleteClaim: s.storage.deleteClaim };
         // Brokers on distinct nodes, so losing a node loses at most one replica of each partition.
         const brokerAntiAffinity = s.brokerAntiAffinity ? {
             template: {

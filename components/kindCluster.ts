@@ -12,8 +12,9 @@ export interface KindClusterArgs extends Omit<KindSettings, "kind"> {
 
 /**
  * A local kind cluster, made by the kind CLI because no Pulumi provider manages kind.
- * The kubeconfig is the command's stdout, kept as a secret; the provider is keyed by cluster name
- * (clusterIdentifier) so a re-read kubeconfig never replaces every Kubernetes resource.
+ * The kubeconfig is the command's stdout, kept as a secret. The provider is keyed by the command's id
+ * (clusterIdentifier), which is new exactly when the cluster is re-created: a re-read kubeconfig replaces
+ * nothing, while a new cluster replaces the provider and so re-creates everything on it.
  */
 export class KindCluster extends pulumi.ComponentResource implements Cluster {
     /** Cluster name. */
@@ -58,9 +59,11 @@ export class KindCluster extends pulumi.ComponentResource implements Cluster {
         this.kubeconfig = pulumi.secret(create.stdout);
         this.provider = new k8s.Provider(`${name}-provider`, {
             kubeconfig: this.kubeconfig,
-            clusterIdentifier: `kind-${args.name}`,
+            clusterIdentifier: create.id,
+            // A cluster deleted outside Pulumi (kind delete cluster, a Docker restart) must not block destroy.
+            deleteUnreachable: true,
         }, { parent: this });
-        this.imageTarget = { kind: "kind", clusterName: args.name };
+        this.imageTarget = { kind: "kind", clusterName: args.name, clusterId: create.id, dependsOn: [create] };
 
         this.registerOutputs({ name: this.name, kubeconfig: this.kubeconfig });
     }

@@ -60,18 +60,21 @@ auth="$(printf '%s:%s' "$REGISTRY_TOKEN" "$REGISTRY_TOKEN" | base64 | tr -d '\n'
 printf '{"auths":{"%s":{"auth":"%s"}}}' "$REGISTRY" "$auth" > "$DOCKER_CONFIG/config.json"
 docker push "$IMAGE"`;
 
+        // kind runs the host's platform; a registry's nodes may not (arm64 laptop, amd64 nodes).
+        const platform = target.kind === "kind" ? "" : '--platform "$PLATFORM" ';
         const build = new command.local.Command(`${name}-build`, {
             interpreter: ["/bin/bash", "-c"],
-            create: `set -euo pipefail\ndocker build --tag "$IMAGE" "$CONTEXT"\n${publish}`,
+            create: `set -euo pipefail\ndocker build ${platform}--tag "$IMAGE" "$CONTEXT"\n${publish}`,
             environment: {
                 IMAGE: ref,
                 CONTEXT: args.context,
                 ...(target.kind === "kind"
                     ? { KIND_CLUSTER: target.clusterName }
-                    : { REGISTRY: target.server, REGISTRY_TOKEN: target.token }),
+                    : { REGISTRY: target.server, REGISTRY_TOKEN: target.token, PLATFORM: target.platform }),
             },
-            triggers: [tag],
-        }, { parent: this });
+            // A re-created kind cluster starts without the image.
+            triggers: target.kind === "kind" ? [tag, target.clusterId] : [tag],
+        }, { parent: this, dependsOn: target.dependsOn });
 
         // Carry the build as a dependency of every use of the reference.
         this.ref = pulumi.all([ref, build.id]).apply(([r]) => r);

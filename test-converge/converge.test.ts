@@ -5,30 +5,18 @@
 // replaces the cluster and everything on it; destroy leaves nothing, even when the cluster is gone.
 // The engine: $PULUMI_ENGINE_DIR (CI: ../shared/engine, see its README) or a `pulumi` on PATH.
 import { strict as assert } from "assert";
-import { execFileSync, spawn, spawnSync } from "child_process";
-import { randomBytes } from "crypto";
-import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "fs";
+import { spawn } from "child_process";
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { dirname, join } from "path";
 import { parse } from "yaml";
 import { buildControlPlaneTools, kubectlPath } from "../test/support/apiserver";
 import { crdDirectory } from "../test/support/crds";
+import { EngineProject, engineEnv, engineProject } from "../test/support/engine";
 import { root } from "../test/support/program";
 
 const doubles = join(root, "test", "converge", "doubles");
 const clusterName = "kafka-dev";
-
-/** The engine's environment: install.sh's exports for $PULUMI_ENGINE_DIR, else this process's if `pulumi` is on PATH. */
-function engineEnvironment(): NodeJS.ProcessEnv | string {
-    const dir = process.env.PULUMI_ENGINE_DIR;
-    if (dir) {
-        // install.sh prints `export PATH=... PULUMI_HOME=...`: let bash evaluate it and report the result.
-        const out = execFileSync("bash", ["-c", 'eval "$(bash "$1/install.sh")" && env -0', "engine", dir], { encoding: "utf8" });
-        return Object.fromEntries(out.split("\0").filter(Boolean).map(kv => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
-    }
-    if (spawnSync("pulumi", ["version"]).status === 0) return { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" };
-    return "PULUMI_ENGINE_DIR is unset and no `pulumi` is on PATH (CI sets PULUMI_ENGINE_DIR=../shared/engine)";
-}
 
 interface Run {
     readonly code: number;
@@ -42,16 +30,16 @@ const tailOf = (run: Run, lines = 40) => `exit ${run.code} after ${run.seconds} 
 
 describe("convergence: the real Pulumi engine drives the dev stack on a local control plane", function () {
     let work = "";
-    let project = "";
+    let project: EngineProject | undefined;
     let state = "";
-    let env: NodeJS.ProcessEnv = {};
-    let passphrase = "";
     const timings: string[] = [];
 
-    /** Runs a command with the stage's environment; output also goes to work/commands.log for a failed run's post-mortem. */
-    const exec = (command: string, args: readonly string[], cwd = project): Promise<Run> => new Promise((resolve, reject) => {
+    const log = (what: string, run: Run) =>
+        appendFileSync(join(work, "commands.log"), `$ ${what}\n${run.stdout}\n${run.stderr}\n(exit ${run.code}, ${run.seconds} s)\n`);
+    /** Runs a command in the project with its environment; output also goes to work/commands.log for a failed run's post-mortem. */
+    const exec = (command: string, args: readonly string[]): Promise<Run> => new Promise((resolve, reject) => {
         const started = Date.now();
-        const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(command, args, { cwd: project!.dir, env: project!.env, stdio: ["ignore", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (c: Buffer) => { stdout += c.toString(); });
@@ -59,12 +47,14 @@ describe("convergence: the real Pulumi engine drives the dev stack on a local co
         child.on("error", reject);
         child.on("close", code => {
             const run = { code: code ?? 1, stdout, stderr, seconds: Math.round((Date.now() - started) / 100) / 10 };
-            appendFileSync(join(work, "commands.log"), `$ ${command} ${args.join(" ")}\n${stdout}\n${stderr}\n(exit ${run.code}, ${run.seconds} s)\n`);
+            log(`${command} ${args.join(" ")}`, run);
             resolve(run);
         });
     });
     const pulumi = async (...args: string[]): Promise<Run> => {
-        const run = await exec("pulumi", [...args, "--stack", "dev", "--non-interactive"]);
+        const engineRun = await project!.pulumi([...args, "--stack", "dev"]);
+        const run = { code: engineRun.code, stdout: "", stderr: engineRun.stderr, seconds: Math.round(engineRun.seconds * 10) / 10 };
+        log(`pulumi ${args.join(" ")}`, run);
         timings.push(`pulumi ${args[0]}: ${run.seconds} s`);
         return run;
     };
@@ -107,9 +97,9 @@ describe("convergence: the real Pulumi engine drives the dev stack on a local co
     };
 
     before(async function () {
-        const engine = engineEnvironment();
-        if (typeof engine === "string") {
-            console.log(`    skipping the convergence run: ${engine}`);
+        const engine = await engineEnv();
+        if ("skip" in engine) {
+            console.log(`    skipping the convergence run: ${engine.skip}`);
             this.skip();
         }
         // Cold: the control plane's tools and flux build from Go modules, one after another (many minutes).
@@ -122,29 +112,17 @@ describe("convergence: the real Pulumi engine drives the dev stack on a local co
 
         work = mkdtempSync(join(tmpdir(), "kafka-on-k8s-converge-"));
         state = join(work, "doubles");
-        // The program runs from a copy of its stack files, so `pulumi config set` never edits the repository.
-        project = join(work, "project");
-        execFileSync("mkdir", ["-p", project, join(work, "backend")]);
-        for (const file of ["Pulumi.yaml", "Pulumi.dev.yaml", "index.ts", "package.json", "tsconfig.json"]) {
-            copyFileSync(join(root, file), join(project, file));
-        }
-        for (const dir of ["components", "sample-app", "node_modules"]) symlinkSync(join(root, dir), join(project, dir));
-        passphrase = randomBytes(16).toString("hex");
-        const engineEnv = engine as NodeJS.ProcessEnv;
-        env = {
-            ...engineEnv,
+        // engineProject runs the program from a throwaway project, so `config set` never edits the repository.
+        project = await engineProject({
+            ...engine.env,
             // The doubles (kind, docker) and the real flux CLI come first on PATH.
-            PATH: [doubles, dirname(tools.flux), engineEnv.PATH].join(":"),
-            PULUMI_BACKEND_URL: `file://${join(work, "backend")}`,
-            PULUMI_CONFIG_PASSPHRASE: passphrase,
+            PATH: [doubles, dirname(tools.flux), engine.env.PATH].join(":"),
             CONVERGE_DOUBLES_STATE: state,
             CONVERGE_DOUBLES_OWNER: String(process.pid),
             KAFKA_K8S_CRD_DIR: await crdDirectory(),
             // No ambient cluster: everything must go through the stack's own kubeconfig.
             KUBECONFIG: join(work, "no-such-kubeconfig"),
-        };
-        const init = await exec("pulumi", ["stack", "init", "dev", "--non-interactive"]);
-        assert.equal(init.code, 0, tailOf(init));
+        }, ["dev"]);
     });
 
     let failed = false;
@@ -161,6 +139,7 @@ describe("convergence: the real Pulumi engine drives the dev stack on a local co
             console.log(`    full output of every command: ${kept}`);
         }
         killClusters();
+        project?.dispose();
         if (work) rmSync(work, { recursive: true, force: true });
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
@@ -216,7 +195,6 @@ describe("convergence: the real Pulumi engine drives the dev stack on a local co
         assert.ok(!exported.includes(key), "the kubeconfig's client key (base64) is in the state in plain text");
         assert.ok(!exported.includes(Buffer.from(key, "base64").toString().split("\n")[1]), "the client key (PEM) is in the state");
         assert.doesNotMatch(exported, /PRIVATE KEY|client-key-data|"(token|password)":\s*"[^"]/i);
-        assert.ok(!exported.includes(passphrase));
     });
 
     it("a second run is a no-op (`pulumi preview --expect-no-changes`)", async function () {
@@ -225,8 +203,7 @@ describe("convergence: the real Pulumi engine drives the dev stack on a local co
     });
 
     it("a new kindWorkers replaces the cluster and re-creates everything on the new one", async function () {
-        const set = await exec("pulumi", ["config", "set", "kafka-on-k8s:kindWorkers", "2", "--stack", "dev"]);
-        assert.equal(set.code, 0, tailOf(set));
+        await project!.setConfig("dev", "kafka-on-k8s:kindWorkers", "2");
         const up = await pulumi("up", "--yes");
         assert.equal(up.code, 0, `pulumi up failed: ${tailOf(up)}`);
         const server = await liveCluster();

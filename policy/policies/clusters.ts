@@ -1,5 +1,5 @@
 import { PolicyResource } from "@pulumi/policy";
-import { clusterKey, KAFKA, KAFKA_NODE_POOL, KAFKA_TOPIC, poolRoles, toInteger } from "./resources";
+import { clusterKey, KAFKA, KAFKA_NODE_POOL, KAFKA_TOPIC, knownKubernetesObjects, poolRoles, toInteger } from "./resources";
 
 /** The Strimzi objects of one Kafka cluster, as a stack policy sees them. */
 export interface KafkaClusterResources {
@@ -16,9 +16,11 @@ export interface KafkaClusterResources {
 /**
  * Groups Kafkas, node pools and topics by cluster (namespace + `strimzi.io/cluster`), so a stack with
  * several Kafka clusters is checked cluster by cluster. Pools and topics without the label belong to
- * no cluster (Strimzi ignores them) and are left out.
+ * no cluster (Strimzi ignores them) and are left out. Throws `notKnownYet` when the engine does not know
+ * the Strimzi objects' properties yet (first preview), rather than reading them as unset.
  */
 export function kafkaClusters(resources: readonly PolicyResource[]): KafkaClusterResources[] {
+    const strimzi = knownKubernetesObjects(resources.filter((r) => [KAFKA, KAFKA_NODE_POOL, KAFKA_TOPIC].includes(r.type)));
     const clusters = new Map<string, { -readonly [K in keyof KafkaClusterResources]: KafkaClusterResources[K] }>();
     const clusterOf = (key: string) => {
         const existing = clusters.get(key);
@@ -28,8 +30,8 @@ export function kafkaClusters(resources: readonly PolicyResource[]): KafkaCluste
         clusters.set(key, { key, pools: [], topics: [] });
         return clusters.get(key)!;
     };
-    for (const resource of resources) {
-        const key = [KAFKA, KAFKA_NODE_POOL, KAFKA_TOPIC].includes(resource.type) ? clusterKey(resource) : undefined;
+    for (const resource of strimzi) {
+        const key = clusterKey(resource);
         if (key === undefined) {
             continue;
         }

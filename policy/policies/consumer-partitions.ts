@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { kafkaClusters } from "./clusters";
 import { kafkaSetting } from "./kafka-config";
-import { clusterKey, KAFKA_TOPIC, toInteger } from "./resources";
+import { clusterKey, KAFKA_TOPIC, knownKubernetesObjects, toInteger } from "./resources";
 import { APP_COMPONENT_LABEL, APP_NAME_LABEL, DEFAULT_DEPLOYMENT_REPLICAS } from "./sample-app";
 import { appName } from "./settings";
 
@@ -53,7 +53,8 @@ export const consumerWithinPartitions: StackValidationPolicy = {
     configSchema: { properties: { appName } },
     validateStack: (args, reportViolation) => {
         const config = args.getConfig<ConsumerPartitionsConfig>();
-        const consumers = args.resources.filter((r) => {
+        const deployments = knownKubernetesObjects(args.resources.filter((r) => r.isType(k8s.apps.v1.Deployment)));
+        const consumers = deployments.filter((r) => {
             const labels = r.asType(k8s.apps.v1.Deployment)?.metadata?.labels;
             return labels?.[APP_NAME_LABEL] === config.appName && labels?.[APP_COMPONENT_LABEL] === "consumer";
         });

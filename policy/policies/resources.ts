@@ -1,5 +1,6 @@
 // Type tokens and accessors for the Kubernetes custom resources the program declares. Custom resources
 // have no typed SDK class here, so policies match on the type token the engine reports.
+import { UnknownValueError } from "@pulumi/policy";
 
 /** Strimzi `Kafka` cluster. */
 export const KAFKA = "kubernetes:kafka.strimzi.io/v1:Kafka";
@@ -62,4 +63,31 @@ export function toInteger(value: unknown): number {
         return Number(value);
     }
     return NaN;
+}
+
+/**
+ * The error a stack policy throws when it meets Kubernetes objects whose properties the engine does not
+ * know yet. Stack policies see each resource's outputs; before the cluster exists (the first preview of a
+ * stack) the engine cannot ask the Kubernetes provider, so those objects arrive with no properties at all,
+ * and a missing field must not read as "unset". The analyzer turns an `UnknownValueError` into an advisory
+ * "can't run policy during preview" instead of a violation; resource policies still check every object's
+ * inputs on that preview. (Its constructor only formats messages about single unknown fields, hence the
+ * plain error given its prototype.)
+ */
+export function notKnownYet(resources: readonly ResourceView[]): Error {
+    const error = new Error(`${resources.map(describe).join(", ")} not known yet (the cluster does not exist ` +
+        "before the first `pulumi up`; their inputs were checked by the resource policies)");
+    return Object.setPrototypeOf(error, UnknownValueError.prototype) as Error;
+}
+
+/**
+ * The given resources, after making sure the engine knows the properties of every Kubernetes object among
+ * them: a Kubernetes object always carries `kind` once its provider has answered. Throws {@link notKnownYet}.
+ */
+export function knownKubernetesObjects<T extends ResourceView>(resources: readonly T[]): readonly T[] {
+    const unknown = resources.filter((r) => r.type.startsWith("kubernetes:") && r.props.kind === undefined);
+    if (unknown.length > 0) {
+        throw notKnownYet(unknown);
+    }
+    return resources;
 }

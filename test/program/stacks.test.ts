@@ -1,5 +1,9 @@
 // The real program under mocks, for each committed stack file: what it declares, how it is wired.
 import * as assert from "assert";
+import { spawnSync } from "child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
 import { DeclaredResource, fakeKubeconfig, ofType, ProgramRun, runProgram } from "../support/program";
 
 const t = {
@@ -100,6 +104,31 @@ function wiring(stack: "dev" | "do", runOf: () => ProgramRun) {
         assert.doesNotMatch(flux.create + flux.delete, /apiVersion: v1|token:/, "kubeconfig text in the script");
     });
 
+    it("lets destroy pass a cluster that no longer answers, but not a failed uninstall on a live one", () => {
+        const flux = commandNamed(runOf(), "flux-install").inputs;
+        // A stand-in flux CLI (this test's double): the right version, uninstall always fails, and
+        // `check --pre` (which needs the API server) succeeds only when the cluster is "reachable".
+        const bin = mkdtempSync(join(tmpdir(), "flux-double-"));
+        writeFileSync(join(bin, "flux"), `#!/bin/bash
+case "$1" in
+  --version) echo "flux version $FLUX_VERSION" ;;
+  uninstall) echo "uninstall failed" >&2; exit 1 ;;
+  check) [[ "$REACHABLE" == yes ]] ;;
+esac
+`, { mode: 0o755 });
+        const destroy = (reachable: string) => spawnSync("bash", ["-c", flux.delete], {
+            env: { ...flux.environment, PATH: `${bin}:${process.env.PATH}`, REACHABLE: reachable }, encoding: "utf8",
+        });
+        try {
+            const gone = destroy("no");
+            assert.strictEqual(gone.status, 0, gone.stderr);
+            assert.match(gone.stderr, /does not answer: nothing left to uninstall/);
+            assert.strictEqual(destroy("yes").status, 1, "a failed uninstall on a reachable cluster must fail destroy");
+        } finally {
+            rmSync(bin, { recursive: true, force: true });
+        }
+    });
+
     it("exports the cluster name, a secret kubeconfig, bootstrap servers, topics and the dashboard command", () => {
         const run = runOf();
         assert.deepStrictEqual(Object.keys(run.outputs).sort(),
@@ -147,6 +176,14 @@ describe("program: dev stack (kind)", function () {
         assert.strictEqual(run.outputs.kubeconfig, fakeKubeconfig);
     });
 
+    it("keys the provider by the cluster command's id, so a re-created cluster re-creates everything on it", () => {
+        const provider = one(run, t.k8sProvider).inputs;
+        // The mocks' id of the kind-create command; a real one is new whenever the cluster is replaced.
+        assert.strictEqual(provider.clusterIdentifier, "kind-create-id");
+        // Provider inputs travel JSON-encoded.
+        assert.strictEqual(provider.deleteUnreachable, "true", "destroy must work on a cluster deleted outside Pulumi");
+    });
+
     it("declares one dual-role ephemeral pool and a plain listener", () => {
         const pools = ofType(run, t.nodePool);
         assert.strictEqual(pools.length, 1);
@@ -163,12 +200,16 @@ describe("program: dev stack (kind)", function () {
         assert.strictEqual(run.outputs.bootstrapServers, "kafka-kafka-bootstrap.kafka.svc:9092");
     });
 
-    it("loads the content-tagged image into kind", () => {
+    it("loads the content-tagged image into kind once the cluster exists", () => {
+        // Without this edge the engine ran `kind load` beside `kind create cluster` and the first up failed.
+        assert.deepStrictEqual(commandNamed(run, "sample-app-image-build").dependsOn, [`${t.command}::kind-create`]);
         const build = commandNamed(run, "sample-app-image-build").inputs;
         assert.match(build.create, /docker build --tag "\$IMAGE" "\$CONTEXT"/);
         assert.match(build.create, /kind load docker-image "\$IMAGE" --name "\$KIND_CLUSTER"/);
         assert.strictEqual(build.environment.KIND_CLUSTER, "kafka-dev");
-        assert.deepStrictEqual(build.triggers, [build.environment.IMAGE.split(":")[1]]);
+        assert.doesNotMatch(build.create, /--platform/, "kind runs images of the host's platform");
+        // Loaded again into a re-created cluster (whose create command has a new id).
+        assert.deepStrictEqual(build.triggers, [build.environment.IMAGE.split(":")[1], "kind-create-id"]);
     });
 });
 
@@ -208,6 +249,7 @@ describe("program: do stack (DigitalOcean)", function () {
         for (const p of Object.values(pools)) {
             assert.deepStrictEqual(p.storage, { type: "persistent-claim", size: "20Gi", class: "do-block-storage", deleteClaim: false });
         }
+        assert.strictEqual(one(run, t.doks).inputs.destroyAllAssociatedResources, false, "volumes are kept unless asked");
         const antiAffinity = pools.brokers.template.pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
         assert.strictEqual(antiAffinity.topologyKey, "kubernetes.io/hostname");
         assert.strictEqual(pools.controllers.template, undefined);
@@ -239,13 +281,23 @@ describe("program: do stack (DigitalOcean)", function () {
         });
     });
 
-    it("pushes the image to the registry with the token in the environment only", () => {
+    it("pushes the image to the registry with the token in the environment only, once the registry exists", () => {
+        assert.deepStrictEqual(commandNamed(run, "sample-app-image-build").dependsOn, [`${t.registry}::doks-registry`]);
         const build = commandNamed(run, "sample-app-image-build").inputs;
         assert.match(build.create, /docker push "\$IMAGE"/);
         assert.strictEqual(build.environment.REGISTRY_TOKEN, "dop_v1_test_token_not_real");
         assert.deepStrictEqual(commandNamed(run, "sample-app-image-build").secretPaths, ["environment"]);
         assert.doesNotMatch(build.create, /dop_v1/);
         assert.match(build.environment.IMAGE, /^registry\.digitalocean\.com\/kafka-on-k8s\/kafka-sample-app:[0-9a-f]{16}$/);
+        // DOKS nodes are x86-64 whatever the laptop that builds the image.
+        assert.match(build.create, /docker build --platform "\$PLATFORM" --tag "\$IMAGE"/);
+        assert.strictEqual(build.environment.PLATFORM, "linux/amd64");
+    });
+
+    it("deletes the volumes with the cluster only when deleteVolumesOnDestroy is set", async () => {
+        const asked = await runProgram("do", { deleteVolumesOnDestroy: true });
+        assert.strictEqual(one(asked, t.doks).inputs.destroyAllAssociatedResources, true);
+        for (const pool of ofType(asked, t.nodePool)) assert.strictEqual(pool.inputs.spec.storage.deleteClaim, true);
     });
 
     it("scales the app from the stack file", () => {
