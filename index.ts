@@ -21,6 +21,16 @@ const cluster: Cluster = spec.kind === "kind"
     ? new KindCluster("kind", { name: config.cluster.name, ...spec })
     : new DoksCluster("doks", { name: config.cluster.name, kubernetesVersion: config.cluster.kubernetesVersion, ...spec });
 const onCluster = { provider: cluster.provider };
+// When the cluster is replaced, the provider is too, and the engine deletes each object on the old
+// cluster through the old provider first: with the real engine that delete fails ("grpc: the client
+// connection is closing", test-converge) before anything is re-created. Objects deleted with their
+// cluster are not deleted one by one. A stack transform, because deletedWith is not inherited by the
+// components' children.
+const deletedWith = cluster.deletedWith;
+if (deletedWith) {
+    pulumi.runtime.registerResourceTransform(({ type, props, opts }) =>
+        type.startsWith("kubernetes:") ? { props, opts: { ...opts, deletedWith } } : undefined);
+}
 
 const flux = new Flux("flux", { kubeconfig: cluster.kubeconfig, settings: config.flux });
 
