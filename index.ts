@@ -9,7 +9,7 @@ import { DoksCluster } from "./components/doksCluster";
 import { Flux } from "./components/flux";
 import { KafkaCluster } from "./components/kafkaCluster";
 import { KindCluster } from "./components/kindCluster";
-import { SampleApp } from "./components/sampleApp";
+import { SampleApp, sampleAppLabels } from "./components/sampleApp";
 import { SampleAppImage } from "./components/sampleAppImage";
 import { StrimziOperator } from "./components/strimziOperator";
 
@@ -34,8 +34,18 @@ if (deletedWith) {
 
 const flux = new Flux("flux", { kubeconfig: cluster.kubeconfig, settings: config.flux });
 
-const namespaces = [config.strimzi.namespace, config.kafka.namespace].map(name =>
-    new k8s.core.v1.Namespace(`ns-${name}`, { metadata: { name } }, onCluster));
+// Pod Security Admission: the Kafka namespace runs Strimzi's operands under its `restricted` pod security
+// provider and the sample app, both within the restricted standard; the operator's own Deployment comes
+// from the chart, which does not promise that, so its namespace enforces baseline and warns on restricted.
+const podSecurity = (enforce: "baseline" | "restricted") => ({
+    "pod-security.kubernetes.io/enforce": enforce,
+    "pod-security.kubernetes.io/warn": "restricted",
+    "pod-security.kubernetes.io/audit": "restricted",
+});
+const namespaces = [
+    { name: config.strimzi.namespace, labels: podSecurity("baseline") },
+    { name: config.kafka.namespace, labels: podSecurity("restricted") },
+].map(metadata => new k8s.core.v1.Namespace(`ns-${metadata.name}`, { metadata }, onCluster));
 
 const strimzi = new StrimziOperator("strimzi", {
     fluxNamespace: flux.namespace,
@@ -51,6 +61,7 @@ const kafka = new KafkaCluster("kafka", {
     appUser,
     appGroup,
     appTopic: config.app.topic,
+    clientPodLabels: [sampleAppLabels],
 }, onCluster);
 
 const image = new SampleAppImage("sample-app-image", {
@@ -69,8 +80,8 @@ const app = new SampleApp("sample-app", {
 }, onCluster);
 
 export const clusterName = cluster.name;
-export const kubeconfig = cluster.kubeconfig;
+export const kubeconfig = cluster.userKubeconfig;
 export const bootstrapServers = kafka.connection.bootstrapServers;
 export const topicNames = kafka.topicNames;
 export const dashboardCommand = pulumi.interpolate
-    `pulumi stack output kubeconfig --show-secrets > kubeconfig.yaml && kubectl --kubeconfig kubeconfig.yaml -n ${config.kafka.namespace} port-forward svc/${app.serviceName} ${app.port}:${app.port}  # then open http://localhost:${app.port}`;
+    `${cluster.kubectl} -n ${config.kafka.namespace} port-forward svc/${app.serviceName} ${app.port}:${app.port}  # then open http://localhost:${app.port}`;

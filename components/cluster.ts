@@ -32,8 +32,12 @@ export type ImageTarget = {
 export interface Cluster {
     /** Cluster name. */
     readonly name: pulumi.Output<string>;
-    /** Admin kubeconfig (secret). */
+    /** Admin kubeconfig (secret) the program's provider and the flux CLI use. */
     readonly kubeconfig: pulumi.Output<string>;
+    /** Kubeconfig for people, exported by the stack: never an account-wide credential (secret). */
+    readonly userKubeconfig: pulumi.Output<string>;
+    /** How a person runs kubectl against the cluster without writing a credential into the working tree. */
+    readonly kubectl: pulumi.Output<string>;
     /** Provider every Kubernetes resource of the stack uses. */
     readonly provider: k8s.Provider;
     /** How the sample-app image reaches the nodes. */

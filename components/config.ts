@@ -24,6 +24,7 @@ export type FluxMode = "install" | "bootstrap-github";
 export type StorageType = "ephemeral" | "persistent-claim";
 export type ListenerAuth = "none" | "scram-sha-512";
 export type NodePoolLayout = "combined" | "separate";
+export type ResourceProfile = "small" | "production";
 
 export interface KindSettings {
     readonly kind: "kind";
@@ -129,8 +130,10 @@ export interface KafkaSettings {
     readonly replicationFactor: number;
     /** min.insync.replicas of the cluster. */
     readonly minInsyncReplicas: number;
-    /** Require brokers on distinct nodes. */
+    /** Require brokers (and separate controllers) on distinct nodes. */
     readonly brokerAntiAffinity: boolean;
+    /** CPU/memory requests, limits and JVM heap of the Kafka pods: small for a laptop, production for DOKS. */
+    readonly resourceProfile: ResourceProfile;
     /** Topics to declare. */
     readonly topics: TopicSettings[];
 }
@@ -184,11 +187,16 @@ export interface ConfigSource {
     readonly secretKeys: string[];
 }
 
-const positiveInt = (what: string) => z.coerce.number({ error: `must be a ${what}` })
+// Pulumi hands every value over as text; an empty one would coerce to 0 and slip through as a number.
+const numberText = (error: string) => z.union([z.number(), z.string().trim().min(1, { error: "must not be empty" })])
+    .pipe(z.coerce.number({ error }));
+const positiveInt = (what: string, max = 1_000) => numberText(`must be a ${what}`)
     .refine(Number.isInteger, { error: `must be a whole number (${what})` })
-    .refine(n => n >= 1, { error: `must be ≥ 1 (${what})` });
-const nonNegativeInt = z.coerce.number({ error: "must be a whole number ≥ 0" })
-    .refine(n => Number.isInteger(n) && n >= 0, { error: "must be a whole number ≥ 0" });
+    .refine(n => n >= 1, { error: `must be ≥ 1 (${what})` })
+    .refine(n => n <= max, { error: `must be ≤ ${max} (${what})` });
+const nonNegativeInt = (max: number) => numberText("must be a whole number ≥ 0")
+    .refine(n => Number.isInteger(n) && n >= 0, { error: "must be a whole number ≥ 0" })
+    .refine(n => n <= max, { error: `must be ≤ ${max}` });
 const bool = z.stringbool({ error: "must be true or false" });
 const semver = z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be an exact version MAJOR.MINOR.PATCH, e.g. 1.2.0" });
 const quantity = z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/, {
@@ -211,8 +219,8 @@ const jsonText = <T extends z.ZodType>(schema: T) => z.string().transform((text,
 const topicSchema = z.object({
     name: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, {
         error: "must be 1–249 characters of letters, digits, '.', '_' or '-'",
-    }),
-    partitions: positiveInt("partition count"),
+    }).refine(n => n !== "." && n !== "..", { error: "Kafka does not allow the topic names '.' and '..'" }),
+    partitions: positiveInt("partition count", 10_000),
     replicas: positiveInt("replication factor").optional(),
     config: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 }, { error: "each topic must be an object with name, partitions, and optionally replicas and config" }).strict();
@@ -222,7 +230,7 @@ const settingsSchema = z.object({
     clusterKind: enumOf(["kind", "doks"]).default("kind"),
     clusterName: dnsLabel.optional(),
     kubernetesVersion: z.string().optional(),
-    kindWorkers: nonNegativeInt.default(1),
+    kindWorkers: nonNegativeInt(8).default(1),
     doRegion: z.string().regex(/^[a-z]{3}\d$/, { error: "must be a DigitalOcean region slug such as ams3, fra1, nyc1" }).default("ams3"),
     doNodeSize: z.string().regex(/^[a-z0-9-]+$/, { error: "must be a Droplet size slug such as s-4vcpu-8gb" }).default("s-4vcpu-8gb"),
     doNodeCount: positiveInt("node count").optional(),
@@ -233,8 +241,12 @@ const settingsSchema = z.object({
     doRegistryCreate: bool.default(true),
     fluxMode: enumOf(["install", "bootstrap-github"]).default("install"),
     fluxVersion: semver.default(pinned.flux),
-    githubOwner: z.string().min(1).optional(),
-    githubRepository: z.string().min(1).optional(),
+    githubOwner: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$/, {
+        error: "must be a GitHub user or organisation name: letters, digits and inner '-', at most 39 characters",
+    }).optional(),
+    githubRepository: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, {
+        error: "must be a GitHub repository name (letters, digits, '.', '_', '-'), without the owner",
+    }).optional(),
     githubBranch: z.string().min(1).default("main"),
     githubPath: z.string().min(1).optional(),
     githubPersonal: bool.default(true),
@@ -257,15 +269,35 @@ const settingsSchema = z.object({
     replicationFactor: positiveInt("replication factor").optional(),
     minInsyncReplicas: positiveInt("replica count").optional(),
     brokerAntiAffinity: bool.optional(),
+    resourceProfile: enumOf(["small", "production"]).optional(),
     topics: jsonText(z.array(topicSchema, { error: "must be a list of topics" })
         .min(1, { error: "must name at least one topic" })).optional(),
     appTopic: z.string().min(1).optional(),
     appProducerReplicas: positiveInt("replica count").default(1),
     appConsumerReplicas: positiveInt("replica count").default(2),
-    appProduceRate: z.string().regex(/^(max|\d+)$/, { error: "must be a whole number of messages/s or max" }).default("100"),
+    // The app's own limit (sample-app PRODUCE_RATE): above it every pod would exit at start.
+    appProduceRate: z.string().regex(/^(max|\d+)$/, { error: "must be a whole number of messages/s or max" })
+        .refine(v => v === "max" || Number(v) <= 1_000_000, { error: "must be ≤ 1000000 messages/s (the sample app's limit) or max" })
+        .default("100"),
 }).strict();
 
 type Settings = z.infer<typeof settingsSchema>;
+
+/** Longest Kafka name for which Strimzi's derived names (`<name>-kafka-bootstrap`, 16 more) are DNS labels. */
+const maxKafkaName = 63 - "-kafka-bootstrap".length;
+/** Namespaces the stack must not take over: Kubernetes' own and Flux's. */
+const reservedNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease", "flux-system"];
+/** Types of the topic-level Kafka settings the program can check before Kafka does. */
+const topicConfigTypes: Record<string, "integer" | "boolean"> = {
+    "retention.ms": "integer", "retention.bytes": "integer", "segment.bytes": "integer", "segment.ms": "integer",
+    "min.insync.replicas": "integer", "max.message.bytes": "integer", "min.compaction.lag.ms": "integer",
+    "delete.retention.ms": "integer", "unclean.leader.election.enable": "boolean", "preallocate": "boolean",
+};
+
+/** The KafkaTopic object name of a topic: Kafka allows '_' and capitals, Kubernetes does not. */
+export function kafkaTopicName(topic: string): string {
+    return topic.toLowerCase().replace(/[^a-z0-9.-]/g, "-");
+}
 const settingNames = Object.keys(settingsSchema.shape) as (keyof Settings)[];
 
 const show = (value: unknown) => value === undefined ? "(unset)" : JSON.stringify(value);
@@ -284,9 +316,11 @@ export function parseConfig(source: ConfigSource, secret: (key: string) => pulum
         if (key === "githubToken") continue; // a secret, read below
         raw[key] = value;
     }
+    // A value set with --secret is never echoed, not even under a misspelt key.
+    const shown = (key: string, value: unknown) => source.secretKeys.includes(`${prefix}${key}`) ? "[secret]" : show(value);
     const known = new Set<string>([...settingNames, "githubToken"]);
     for (const key of Object.keys(raw).filter(k => !known.has(k))) {
-        problems.push(`${prefix}${key} = ${show(raw[key])}: unknown setting; known settings: ${[...known].sort().join(", ")}`);
+        problems.push(`${prefix}${key} = ${shown(key, raw[key])}: unknown setting; known settings: ${[...known].sort().join(", ")}`);
         delete raw[key];
     }
     const parsed = settingsSchema.safeParse(raw);
@@ -294,13 +328,13 @@ export function parseConfig(source: ConfigSource, secret: (key: string) => pulum
         for (const issue of parsed.error.issues) {
             const [key, ...rest] = issue.path.map(String);
             const where = rest.length ? `${prefix}${key}[${rest.join("].[")}]` : `${prefix}${key}`;
-            problems.push(`${where} = ${show(raw[key])}: ${issue.message}`);
+            problems.push(`${where} = ${shown(key, raw[key])}: ${issue.message}`);
         }
         throw new ConfigError(problems);
     }
     const s = parsed.data;
     const problem = (key: string, message: string) =>
-        problems.push(`${prefix}${key} = ${show(raw[key] ?? (s as Record<string, unknown>)[key])}: ${message}`);
+        problems.push(`${prefix}${key} = ${shown(key, raw[key] ?? (s as Record<string, unknown>)[key])}: ${message}`);
 
     const doks = s.clusterKind === "doks";
     const kubernetesVersion = s.kubernetesVersion ?? (doks ? "1.35" : pinned.kubernetes);
@@ -351,11 +385,52 @@ export function parseConfig(source: ConfigSource, secret: (key: string) => pulum
     for (const dup of names.filter((n, i) => names.indexOf(n) !== i)) {
         problem("topics", `topic ${dup} is declared more than once`);
     }
+    // Each topic is a KafkaTopic object whose name is derived from the topic's (see kafkaTopicName).
+    const objectNames = new Map<string, string>();
+    for (const name of new Set(names)) {
+        const objectName = kafkaTopicName(name);
+        if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(objectName)) {
+            problem("topics", `topic ${name} becomes the KafkaTopic name ${objectName}, which Kubernetes refuses; start and end it with a letter or digit`);
+        }
+        const other = objectNames.get(objectName);
+        if (other !== undefined) {
+            problem("topics", `topics ${other} and ${name} both become the KafkaTopic name ${objectName}; rename one`);
+        }
+        objectNames.set(objectName, name);
+    }
+    for (const [i, t] of topics.entries()) {
+        for (const [key, value] of Object.entries(t.config)) {
+            const expected = topicConfigTypes[key];
+            if (expected === "integer" && !(Number.isInteger(Number(value)) && String(value).trim() !== "" && Number(value) >= -1)) {
+                problem("topics", `topic ${t.name} (#${i + 1}): config ${key} = ${JSON.stringify(value)} must be a whole number`);
+            } else if (expected === "boolean" && !["true", "false"].includes(String(value))) {
+                problem("topics", `topic ${t.name} (#${i + 1}): config ${key} = ${JSON.stringify(value)} must be true or false`);
+            }
+        }
+    }
     const appTopic = s.appTopic ?? topics[0].name;
     if (!names.includes(appTopic)) problem("appTopic", `must be one of the declared topics: ${names.join(", ")}`);
 
     if (s.storageType === "ephemeral" && s.storageClass) {
         problem("storageClass", "only applies to storageType=persistent-claim");
+    }
+    if (s.storageType === "ephemeral" && raw.storageSize !== undefined) {
+        problem("storageSize", "only applies to storageType=persistent-claim");
+    }
+    if (/^0+(\.0+)?[A-Za-z]*$/.test(s.storageSize)) {
+        problem("storageSize", "must be more than zero");
+    }
+    // Strimzi derives object names such as <kafkaName>-kafka-bootstrap, which must stay DNS labels.
+    if (s.kafkaName.length > maxKafkaName) {
+        problem("kafkaName", `must be at most ${maxKafkaName} characters: Strimzi names its bootstrap Service ${s.kafkaName}-kafka-bootstrap, which must fit in 63`);
+    }
+    if (s.strimziNamespace === s.kafkaNamespace) {
+        problem("strimziNamespace", "must differ from kafkaNamespace: the Strimzi chart fails with duplicate RoleBindings when it watches its own namespace");
+    }
+    for (const key of ["strimziNamespace", "kafkaNamespace"] as const) {
+        if (reservedNamespaces.includes(s[key])) {
+            problem(key, `must not be ${s[key]}, which belongs to ${s[key] === "flux-system" ? "Flux" : "Kubernetes"}; reserved: ${reservedNamespaces.join(", ")}`);
+        }
     }
     if (s.deleteVolumesOnDestroy && s.storageType === "ephemeral" && !doks) {
         problem("deleteVolumesOnDestroy", "only applies to storageType=persistent-claim or clusterKind=doks: nothing else has volumes");
@@ -379,6 +454,9 @@ export function parseConfig(source: ConfigSource, secret: (key: string) => pulum
         if (nodeCount < s.brokerReplicas) {
             problem("doNodeCount", `must be ≥ brokerReplicas (${s.brokerReplicas}) so each broker can sit on its own node`);
         }
+        if (s.nodePools === "separate" && (s.brokerAntiAffinity ?? true) && nodeCount < controllerReplicas) {
+            problem("doNodeCount", `must be ≥ controllerReplicas (${controllerReplicas}) so each controller can sit on its own node`);
+        }
         if (s.doAutoscale && maxNodes < nodeCount) problem("doMaxNodes", `must be ≥ doNodeCount (${nodeCount})`);
         if (!s.doAutoscale && s.doMaxNodes !== undefined) problem("doMaxNodes", "only applies with doAutoscale=true");
         const token = process.env.DIGITALOCEAN_TOKEN && source.values["digitalocean:token"] === undefined
@@ -393,6 +471,13 @@ export function parseConfig(source: ConfigSource, secret: (key: string) => pulum
     } else {
         for (const key of settingNames.filter(k => k.startsWith("do") && raw[k] !== undefined)) {
             problem(key, "only applies to clusterKind=doks");
+        }
+        // kind keeps pods off its control-plane node once there are workers.
+        const schedulable = s.kindWorkers === 0 ? 1 : s.kindWorkers;
+        const spread = s.nodePools === "combined" ? s.brokerReplicas : Math.max(s.brokerReplicas, controllerReplicas);
+        if (s.brokerAntiAffinity && spread > schedulable) {
+            problem("brokerAntiAffinity", `needs one node per ${s.nodePools === "combined" ? "broker" : "broker and per controller"} (${spread}), ` +
+                `but kind has ${schedulable} schedulable node(s); raise kindWorkers to ${spread} or turn it off`);
         }
         provider = {
             kind: "kind", workers: s.kindWorkers,
@@ -436,6 +521,7 @@ export function parseConfig(source: ConfigSource, secret: (key: string) => pulum
             },
             auth: s.listenerAuth, replicationFactor, minInsyncReplicas,
             brokerAntiAffinity: s.brokerAntiAffinity ?? doks, topics,
+            resourceProfile: s.resourceProfile ?? (doks ? "production" : "small"),
         },
         app: {
             topic: appTopic, producerReplicas: s.appProducerReplicas, consumerReplicas: s.appConsumerReplicas,

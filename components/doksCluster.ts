@@ -18,8 +18,15 @@ export interface DoksClusterArgs extends Omit<DoksSettings, "kind"> {
 export class DoksCluster extends pulumi.ComponentResource implements Cluster {
     /** Cluster name. */
     public readonly name: pulumi.Output<string>;
-    /** Admin kubeconfig (secret). */
+    /** Admin kubeconfig (secret), holding the API token: for the program only. */
     public readonly kubeconfig: pulumi.Output<string>;
+    /**
+     * Kubeconfig for people, as `doctl kubernetes cluster kubeconfig save` writes it: doctl fetches a short-lived
+     * credential on each use with the user's own DigitalOcean login, so it holds no token and never goes stale.
+     */
+    public readonly userKubeconfig: pulumi.Output<string>;
+    /** Saves that kubeconfig into ~/.kube/config (context do-<region>-<name>) and uses it. */
+    public readonly kubectl: pulumi.Output<string>;
     /** Provider every Kubernetes resource of the stack uses. */
     public readonly provider: k8s.Provider;
     /** Images are pushed to the DigitalOcean Container Registry. */
@@ -78,6 +85,28 @@ export class DoksCluster extends pulumi.ComponentResource implements Cluster {
                 contexts: [{ name: clusterName, context: { cluster: clusterName, user: `${clusterName}-admin` } }],
                 "current-context": clusterName,
             })));
+        this.userKubeconfig = pulumi.secret(pulumi.all([cluster.name, cluster.id, cluster.endpoint, cluster.kubeConfigs])
+            .apply(([clusterName, id, endpoint, kubeConfigs]) => {
+                const context = `do-${args.region}-${clusterName}`;
+                return stringify({
+                    apiVersion: "v1",
+                    kind: "Config",
+                    clusters: [{ name: context, cluster: { server: endpoint, "certificate-authority-data": kubeConfigs[0].clusterCaCertificate } }],
+                    users: [{
+                        name: `${context}-admin`,
+                        user: {
+                            exec: {
+                                apiVersion: "client.authentication.k8s.io/v1beta1",
+                                command: "doctl",
+                                args: ["kubernetes", "cluster", "kubeconfig", "exec-credential", "--version=v1beta1", id],
+                            },
+                        },
+                    }],
+                    contexts: [{ name: context, context: { cluster: context, user: `${context}-admin` } }],
+                    "current-context": context,
+                });
+            }));
+        this.kubectl = pulumi.interpolate`doctl kubernetes cluster kubeconfig save ${cluster.name} && kubectl --context do-${args.region}-${cluster.name}`;
         this.name = cluster.name;
         this.provider = new k8s.Provider(`${name}-provider`, {
             kubeconfig: this.kubeconfig,

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { KafkaSettings } from "./config";
+import { kafkaTopicName, KafkaSettings, ResourceProfile } from "./config";
 
 const apiVersion = "kafka.strimzi.io/v1";
 
@@ -15,6 +15,8 @@ export interface KafkaClusterArgs {
     readonly appGroup: string;
     /** Topic the app user may read and write. */
     readonly appTopic: string;
+    /** Labels of the pods allowed to reach the listener (Strimzi writes the NetworkPolicy). */
+    readonly clientPodLabels: Record<string, string>[];
 }
 
 /** How clients reach the cluster from inside Kubernetes. */
@@ -25,7 +27,32 @@ export interface KafkaConnection {
     readonly tlsCaSecret?: { readonly name: string; readonly key: string };
     /** SCRAM user name and the Secret (key `password`) the User Operator writes, when auth is on. */
     readonly scram?: { readonly username: string; readonly passwordSecret: string };
+    /** Labels of the Kafka cluster's pods and the listener port, for clients' egress NetworkPolicies. */
+    readonly podLabels: Record<string, string>;
+    /** Listener port. */
+    readonly port: number;
 }
+
+type Resources = { requests: { cpu: string; memory: string }; limits: { memory: string } };
+const sized = (cpu: string, memory: string): Resources => ({ requests: { cpu, memory }, limits: { memory } });
+
+/**
+ * Requests equal to the memory limit (no overcommit, so Kafka pods are not the first evicted) and a heap of
+ * about half of it, leaving the rest to the page cache Kafka relies on. production fits one broker and one
+ * controller per s-4vcpu-8gb node beside the system pods.
+ */
+const profiles: Record<ResourceProfile, { broker: Resources; brokerHeap: string; controller: Resources; controllerHeap: string; entityOperator: Resources }> = {
+    small: {
+        broker: sized("250m", "1Gi"), brokerHeap: "512m",
+        controller: sized("100m", "512Mi"), controllerHeap: "256m",
+        entityOperator: sized("50m", "256Mi"),
+    },
+    production: {
+        broker: sized("1", "4Gi"), brokerHeap: "2g",
+        controller: sized("250m", "1Gi"), controllerHeap: "512m",
+        entityOperator: sized("100m", "512Mi"),
+    },
+};
 
 // Strimzi sets Ready only once the operator has rolled the cluster; pulumi-kubernetes waits for it.
 const waitReady = (timeoutSeconds: number) => ({
@@ -56,14 +83,15 @@ export class KafkaCluster extends pulumi.ComponentResource {
         const storage = s.storage.type === "ephemeral"
             ? { type: "ephemeral" }
             : { type: "persistent-claim", size: s.storage.size, class: s.storage.class, deleteClaim: s.storage.deleteClaim };
-        // Brokers on distinct nodes, so losing a node loses at most one replica of each partition.
-        const brokerAntiAffinity = s.brokerAntiAffinity ? {
+        // Brokers on distinct nodes, so losing a node loses at most one replica of each partition; controllers
+        // too, since two of three on one node lose the quorum with it. Strimzi labels pods by role.
+        const spread = (role: "broker" | "controller") => s.brokerAntiAffinity ? {
             template: {
                 pod: {
                     affinity: {
                         podAntiAffinity: {
                             requiredDuringSchedulingIgnoredDuringExecution: [{
-                                labelSelector: { matchLabels: { ...clusterLabel, "strimzi.io/broker-role": "true" } },
+                                labelSelector: { matchLabels: { ...clusterLabel, [`strimzi.io/${role}-role`]: "true" } },
                                 topologyKey: "kubernetes.io/hostname",
                             }],
                         },
@@ -71,23 +99,27 @@ export class KafkaCluster extends pulumi.ComponentResource {
                 },
             },
         } : {};
+        const profile = profiles[s.resourceProfile];
+        const heap = (size: string) => ({ "-Xms": size, "-Xmx": size });
         const pools = s.nodePools === "combined"
-            ? [{ pool: "dual-role", roles: ["controller", "broker"], replicas: s.brokerReplicas, extra: brokerAntiAffinity }]
+            ? [{ pool: "dual-role", roles: ["controller", "broker"], replicas: s.brokerReplicas, spread: spread("broker"), resources: profile.broker, heap: profile.brokerHeap }]
             : [
-                { pool: "controllers", roles: ["controller"], replicas: s.controllerReplicas, extra: {} },
-                { pool: "brokers", roles: ["broker"], replicas: s.brokerReplicas, extra: brokerAntiAffinity },
+                { pool: "controllers", roles: ["controller"], replicas: s.controllerReplicas, spread: spread("controller"), resources: profile.controller, heap: profile.controllerHeap },
+                { pool: "brokers", roles: ["broker"], replicas: s.brokerReplicas, spread: spread("broker"), resources: profile.broker, heap: profile.brokerHeap },
             ];
         const nodePools = pools.map(p => new k8s.apiextensions.CustomResource(`${name}-${p.pool}`, {
             apiVersion,
             kind: "KafkaNodePool",
             metadata: { name: p.pool, namespace: s.namespace, labels: clusterLabel },
-            spec: { replicas: p.replicas, roles: p.roles, storage, ...p.extra },
+            spec: { replicas: p.replicas, roles: p.roles, storage, resources: p.resources, jvmOptions: heap(p.heap), ...p.spread },
         }, childOpts([args.operator])));
 
         const scram = s.auth === "scram-sha-512";
+        // Only the listed client pods may reach the listener; Strimzi turns the peers into a NetworkPolicy.
+        const networkPolicyPeers = args.clientPodLabels.map(matchLabels => ({ podSelector: { matchLabels } }));
         const listener = scram
-            ? { name: "tls", port: 9093, type: "internal", tls: true, authentication: { type: "scram-sha-512" } }
-            : { name: "plain", port: 9092, type: "internal", tls: false };
+            ? { name: "tls", port: 9093, type: "internal", tls: true, authentication: { type: "scram-sha-512" }, networkPolicyPeers }
+            : { name: "plain", port: 9092, type: "internal", tls: false, networkPolicyPeers };
 
         this.kafka = new k8s.apiextensions.CustomResource(`${name}-cluster`, {
             apiVersion,
@@ -113,7 +145,10 @@ export class KafkaCluster extends pulumi.ComponentResource {
                         values: { allowList: ["kafka_server.*", "kafka_controller.*", "kafka_network.*", "kafka_log.*"] },
                     },
                 },
-                entityOperator: { topicOperator: {}, userOperator: {} },
+                entityOperator: {
+                    topicOperator: { resources: profile.entityOperator },
+                    userOperator: { resources: profile.entityOperator },
+                },
             },
         }, childOpts([args.operator, ...nodePools]));
 
@@ -121,8 +156,8 @@ export class KafkaCluster extends pulumi.ComponentResource {
             apiVersion,
             kind: "KafkaTopic",
             metadata: {
-                // Kafka allows '.' and '_' in names, Kubernetes does not: spec.topicName keeps the real one.
-                name: t.name.toLowerCase().replace(/[^a-z0-9.-]/g, "-"),
+                // spec.topicName keeps the real name; config refused names that collide or Kubernetes rejects.
+                name: kafkaTopicName(t.name),
                 namespace: s.namespace,
                 labels: clusterLabel,
                 annotations: waitReady(300),
@@ -151,6 +186,8 @@ export class KafkaCluster extends pulumi.ComponentResource {
             bootstrapServers: `${s.name}-kafka-bootstrap.${s.namespace}.svc:${listener.port}`,
             tlsCaSecret: scram ? { name: `${s.name}-cluster-ca-cert`, key: "ca.crt" } : undefined,
             scram: scram ? { username: args.appUser, passwordSecret: args.appUser } : undefined,
+            podLabels: { ...clusterLabel, "strimzi.io/broker-role": "true" },
+            port: listener.port,
         };
         this.readyFor = [this.kafka, ...topics, ...(user ? [user] : [])];
 

@@ -21,6 +21,10 @@ export class KindCluster extends pulumi.ComponentResource implements Cluster {
     public readonly name: pulumi.Output<string>;
     /** Admin kubeconfig (secret). */
     public readonly kubeconfig: pulumi.Output<string>;
+    /** The same admin kubeconfig: a local cluster's client certificate grants nothing elsewhere. */
+    public readonly userKubeconfig: pulumi.Output<string>;
+    /** kind writes the context `kind-<name>` into ~/.kube/config itself. */
+    public readonly kubectl: pulumi.Output<string>;
     /** Provider every Kubernetes resource of the stack uses. */
     public readonly provider: k8s.Provider;
     /** Images reach the nodes by `kind load docker-image`. */
@@ -60,6 +64,8 @@ export class KindCluster extends pulumi.ComponentResource implements Cluster {
         this.deletedWith = create;
         this.name = pulumi.output(args.name);
         this.kubeconfig = pulumi.secret(create.stdout);
+        this.userKubeconfig = this.kubeconfig;
+        this.kubectl = pulumi.output(`kubectl --context kind-${args.name}`);
         this.provider = new k8s.Provider(`${name}-provider`, {
             kubeconfig: this.kubeconfig,
             clusterIdentifier: create.id,

@@ -6,6 +6,9 @@ import { KafkaConnection } from "./kafkaCluster";
 const httpPort = 8080;
 const caMountPath = "/etc/kafka-ca";
 
+/** Labels of every sample-app pod: what Kafka's listener admits and the policies recognise. */
+export const sampleAppLabels = { "app.kubernetes.io/name": "kafka-sample-app", "app.kubernetes.io/part-of": "kafka-on-k8s" };
+
 export interface SampleAppArgs {
     /** Namespace to run in (the Kafka cluster's). */
     readonly namespace: string;
@@ -34,7 +37,7 @@ export class SampleApp extends pulumi.ComponentResource {
     constructor(name: string, args: SampleAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kafka-on-k8s:app:SampleApp", name, {}, opts);
         const { settings, kafka } = args;
-        const appLabels = { "app.kubernetes.io/name": "kafka-sample-app", "app.kubernetes.io/part-of": "kafka-on-k8s" };
+        const appLabels = sampleAppLabels;
 
         const env: k8s.types.input.core.v1.EnvVar[] = [
             { name: "KAFKA_BROKERS", value: kafka.bootstrapServers },
@@ -50,6 +53,11 @@ export class SampleApp extends pulumi.ComponentResource {
 
         const deployment = (component: "producer" | "consumer", replicas: number, roleEnv: k8s.types.input.core.v1.EnvVar[]) => {
             const labels = { ...appLabels, "app.kubernetes.io/component": component };
+            // A node drain takes one replica at a time, so the group never loses every member at once.
+            new k8s.policy.v1.PodDisruptionBudget(`${name}-${component}-pdb`, {
+                metadata: { name: `sample-app-${component}`, namespace: args.namespace, labels },
+                spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
+            }, { parent: this });
             return new k8s.apps.v1.Deployment(`${name}-${component}`, {
                 metadata: { name: `sample-app-${component}`, namespace: args.namespace, labels },
                 spec: {
@@ -110,6 +118,23 @@ export class SampleApp extends pulumi.ComponentResource {
             spec: {
                 selector: { ...appLabels, "app.kubernetes.io/component": "consumer" },
                 ports: [{ name: "http", port: httpPort, targetPort: "http" }],
+            },
+        }, { parent: this });
+
+        // The pods talk to Kafka's brokers and DNS only, and take traffic on the dashboard port only.
+        new k8s.networking.v1.NetworkPolicy(`${name}-network`, {
+            metadata: { name: "sample-app", namespace: args.namespace, labels: appLabels },
+            spec: {
+                podSelector: { matchLabels: appLabels },
+                policyTypes: ["Ingress", "Egress"],
+                ingress: [{ ports: [{ protocol: "TCP", port: httpPort }] }],
+                egress: [
+                    { to: [{ podSelector: { matchLabels: kafka.podLabels } }], ports: [{ protocol: "TCP", port: kafka.port }] },
+                    {
+                        to: [{ namespaceSelector: {}, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                        ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
+                    },
+                ],
             },
         }, { parent: this });
 

@@ -61,6 +61,9 @@ export class StrimziOperator extends pulumi.ComponentResource {
                     replicas: settings.replicas,
                     watchNamespaces: settings.watchNamespaces,
                     leaderElection: { enable: true },
+                    // Operands get the restricted Pod Security Standard's security contexts, so the Kafka
+                    // namespace can enforce it.
+                    extraEnvs: [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }],
                     resources: {
                         requests: { cpu: "200m", memory: "384Mi" },
                         limits: { memory: "384Mi" },
@@ -68,6 +71,14 @@ export class StrimziOperator extends pulumi.ComponentResource {
                 },
             },
         }, { parent: this, dependsOn: [source, ...args.dependsOn] });
+
+        // With standbys, a drain keeps the leader or a standby running.
+        if (settings.replicas > 1) {
+            new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
+                metadata: { name: "strimzi-cluster-operator", namespace: settings.namespace },
+                spec: { maxUnavailable: 1, selector: { matchLabels: { "strimzi.io/kind": "cluster-operator" } } },
+            }, { parent: this, dependsOn: args.dependsOn });
+        }
 
         this.registerOutputs({ release: this.release.metadata.name });
     }

@@ -32,6 +32,8 @@ const shared = {
     "kafka-on-k8s:app:SampleApp": 1,
     "kubernetes:apps/v1:Deployment": 2,
     "kubernetes:core/v1:Service": 1,
+    "kubernetes:policy/v1:PodDisruptionBudget": 2,
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 1,
 };
 
 const expected: Record<"dev" | "do", Record<string, number>> = {
@@ -51,6 +53,8 @@ const expected: Record<"dev" | "do", Record<string, number>> = {
         "command:local:Command": 2,
         "kubernetes:kafka.strimzi.io/v1:KafkaNodePool": 2,
         "kubernetes:kafka.strimzi.io/v1:KafkaUser": 1,
+        // and the Strimzi operator's, with two replicas
+        "kubernetes:policy/v1:PodDisruptionBudget": 3,
     },
 };
 
@@ -98,7 +102,7 @@ describe("engine: pulumi preview with the policy pack (the PR check)", function 
             // The stack policies cannot see objects on a cluster that does not exist yet; they say so.
             const notices = run.policies.filter(p => p.enforcementLevel === "advisory" && /can't run policy/.test(p.message));
             assert.deepStrictEqual(notices.map(p => p.policyName).sort(), [
-                "consumer-within-partitions", "kafka-replicas-within-brokers",
+                "consumer-within-partitions", "kafka-replicas-within-brokers", "sample-app-disruption-budget",
                 ...(stack === "do" ? ["doks-nodes-for-anti-affinity"] : []),
             ].sort());
             for (const notice of notices) assert.match(notice.message, /not known yet/);

@@ -2,14 +2,11 @@ import * as digitalocean from "@pulumi/digitalocean";
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { brokerPools, kafkaClusters, totalReplicas } from "./clusters";
 import { guaranteedNodes, nodeCountField } from "./doks";
-
-/** Topology key that spreads pods one per node. */
-const HOSTNAME_TOPOLOGY = "kubernetes.io/hostname";
+import { perNodeAntiAffinitySelectors } from "./resources";
 
 /** Whether a node pool's pods must each land on a different node (required anti-affinity per host). */
 function spreadsPerNode(pool: PolicyResource): boolean {
-    const terms = pool.props.spec?.template?.pod?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-    return Array.isArray(terms) && terms.some((term: { topologyKey?: string }) => term.topologyKey === HOSTNAME_TOPOLOGY);
+    return perNodeAntiAffinitySelectors(pool).length > 0;
 }
 
 /**

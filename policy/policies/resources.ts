@@ -51,6 +51,17 @@ export function poolRoles(pool: ResourceView): readonly string[] {
     return Array.isArray(roles) ? roles : [];
 }
 
+/** Topology key that spreads pods one per node. */
+export const HOSTNAME_TOPOLOGY = "kubernetes.io/hostname";
+
+/** The label selectors of a node pool's required pod anti-affinity terms that spread its pods one per node. */
+export function perNodeAntiAffinitySelectors(pool: ResourceView): Record<string, string>[] {
+    const terms = pool.props.spec?.template?.pod?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+    return (Array.isArray(terms) ? terms : [])
+        .filter((term: { topologyKey?: string }) => term.topologyKey === HOSTNAME_TOPOLOGY)
+        .map((term: { labelSelector?: { matchLabels?: Record<string, string> } }) => term.labelSelector?.matchLabels ?? {});
+}
+
 /**
  * A Kafka setting or replica count as an integer. Kafka config values arrive as numbers or as strings
  * (`"3"`); anything else (a fraction, `"three"`) yields `NaN` so the caller can report it.

@@ -1,7 +1,6 @@
 import { AssignerProtocol, type Admin, type Kafka } from "kafkajs";
 import type { AppConfig } from "./config";
-import { sleep } from "./kafka";
-import { log } from "./log";
+import { logKafkaFailure, sleep } from "./kafka";
 import type { Metrics } from "./metrics";
 
 /** Offsets of one partition as the admin client sees them. */
@@ -86,7 +85,7 @@ export class GroupWatcher {
         }
         this.view = await this.poll(this.admin);
       } catch (err) {
-        if (this.view.error === null) log("warn", "group poll failed", { error: String(err) });
+        if (this.view.error === null) logKafkaFailure(this.config, "group poll failed", err);
         this.view = { ...this.view, error: String((err as Error).message ?? err) };
       }
       await sleep(POLL_MS);

@@ -7,6 +7,8 @@ export class Metrics {
   readonly produced = new Counter({ name: "sample_app_messages_produced_total", help: "Messages acknowledged by Kafka (acks=all)", registers: [this.registry] });
   /** `send` calls rejected after the client's retries; their messages are sent again. */
   readonly sendFailures = new Counter({ name: "sample_app_produce_send_failures_total", help: "send() calls rejected after client retries; the app resends their messages", registers: [this.registry] });
+  /** Messages of resolved `send` calls whose partition had no acknowledgement (kafkajs#1303); sent again. */
+  readonly unconfirmed = new Counter({ name: "sample_app_produce_unconfirmed_total", help: "Messages of resolved send() calls whose partition Kafka did not acknowledge; the app resends them", registers: [this.registry] });
   /** Producers thrown away and made anew after repeated failures. */
   readonly producerRecreated = new Counter({ name: "sample_app_producer_recreated_total", help: "Producers recreated after repeated send failures", registers: [this.registry] });
   /** Messages processed, by partition (duplicates included). */

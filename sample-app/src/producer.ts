@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type RecordMetadata } from "kafkajs";
 import type { AppConfig } from "./config";
-import { sleep } from "./kafka";
+import { logKafkaFailure, sleep } from "./kafka";
 import { log } from "./log";
 import type { Metrics } from "./metrics";
 
@@ -25,6 +25,8 @@ export interface ProducerStatus {
   readonly produced: number;
   /** `send` calls rejected after the client's retries. */
   readonly sendFailures: number;
+  /** Messages of resolved `send` calls whose partition Kafka never acknowledged; sent again. */
+  readonly unconfirmed: number;
 }
 
 /** Result of `POST /messages`. */
@@ -36,14 +38,29 @@ export type OwnSendResult =
 const RECREATE_AFTER_FAILURES = 3;
 /** How far (in seconds of messages) the rate limiter may catch up after an outage. */
 const MAX_CATCH_UP_SECONDS = 5;
+/** Stands for "sent to more than one partition within one send": no response can vouch for it. */
+const SEVERAL_PARTITIONS = -1;
+
+/** What Kafka acknowledged of one batch. */
+interface BatchResult {
+  readonly records: RecordMetadata[];
+  /** Messages whose partition no record covers; already queued for resend. */
+  readonly unconfirmed: number;
+}
 
 /**
  * Sends sequenced, keyed messages at a fixed rate or as fast as possible.
  *
  * Not idempotent on purpose (see README): KafkaJS's idempotent producer was measured to lose
  * acknowledged messages after a broker restart with several sends in flight. Instead every rejected
- * batch is kept and sent again until Kafka acknowledges it, so nothing accepted is lost; the price
- * is duplicates, which the consumer detects and counts.
+ * batch is kept and sent again until Kafka acknowledges it; the price is duplicates, which the
+ * consumer detects and counts.
+ *
+ * A resolved `send` is not trusted as a whole: KafkaJS 2.2.4 can resolve one whose messages for some
+ * partitions were never stored (kafkajs#1303: a partition whose leader moved, during the send's
+ * retries, to a broker that had already answered is not sent again). A message counts as produced
+ * only when the returned metadata holds an acknowledgement for the partition KafkaJS put it in;
+ * the rest go back to the resend queue.
  */
 export class SampleProducer {
   readonly id = `${process.env.HOSTNAME ?? "local"}-${randomBytes(3).toString("hex")}`;
@@ -61,6 +78,9 @@ export class SampleProducer {
   private limitLogged = false;
   private produced = 0;
   private sendFailures = 0;
+  private unconfirmed = 0;
+  /** Partition KafkaJS chose for each message of a send in progress (set by its partitioner). */
+  private readonly partitionOf = new WeakMap<Message, number>();
   private rateBase = { t: 0, generated: 0 };
   private readonly padding: string;
 
@@ -85,6 +105,7 @@ export class SampleProducer {
       awaitingResend: this.resend.reduce((n, b) => n + b.length, 0),
       produced: this.produced,
       sendFailures: this.sendFailures,
+      unconfirmed: this.unconfirmed,
     };
   }
 
@@ -97,7 +118,10 @@ export class SampleProducer {
       return { status: "queued", error: "producer not connected" };
     }
     try {
-      const records = await this.sendBatch(producer, batch);
+      const { records, unconfirmed } = await this.sendBatch(producer, batch);
+      if (unconfirmed > 0) {
+        return { status: "queued", error: `Kafka acknowledged ${batch.length - unconfirmed} of ${batch.length} messages; the rest are queued for resend` };
+      }
       return { status: "sent", records };
     } catch (err) {
       return { status: "queued", error: String((err as Error).message) };
@@ -127,7 +151,17 @@ export class SampleProducer {
       const producer = this.kafka.producer({
         idempotent: false,
         allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: () => {
+          const choose = Partitioners.DefaultPartitioner();
+          return (args) => {
+            const partition = choose(args);
+            // KafkaJS partitions again on each retry; a message whose partition changed between tries
+            // (the topic grew) cannot be matched with one acknowledgement, so it is resent.
+            const before = this.partitionOf.get(args.message);
+            this.partitionOf.set(args.message, before === undefined || before === partition ? partition : SEVERAL_PARTITIONS);
+            return partition;
+          };
+        },
         // About 25 s of retries: longer than a broker restart under load (10-14 s measured).
         retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 8 },
       });
@@ -137,7 +171,7 @@ export class SampleProducer {
         log("info", "producer connected", { producerId: this.id });
         return;
       } catch (err) {
-        log("warn", "producer connect failed; retrying", { attempt, error: String(err) });
+        logKafkaFailure(this.config, "producer connect failed; retrying", err, { attempt });
         await producer.disconnect().catch(() => undefined);
         await sleep(Math.min(5000, 500 * attempt));
       }
@@ -182,23 +216,22 @@ export class SampleProducer {
     }
   }
 
-  /** Sends one batch; on rejection queues it for resend and recreates the producer if it keeps failing. */
-  private async sendBatch(producer: Producer, batch: Message[]): Promise<RecordMetadata[]> {
+  /**
+   * Sends one batch and counts as produced only the messages whose partition Kafka acknowledged; the
+   * others, or the whole batch when `send` rejects, are queued for resend. Repeated rejections
+   * recreate the producer.
+   */
+  private async sendBatch(producer: Producer, batch: Message[]): Promise<BatchResult> {
+    const topic = this.config.topic;
+    for (const m of batch) this.partitionOf.delete(m);
+    let records: RecordMetadata[];
     try {
-      const records = await producer.send({
-        topic: this.config.topic,
+      records = await producer.send({
+        topic,
         acks: -1,
         compression: this.config.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None,
         messages: batch,
       });
-      this.failures = 0;
-      this.produced += batch.length;
-      this.metrics.produced.inc(batch.length);
-      if (this.config.produceLimit > 0 && this.produced >= this.config.produceLimit && !this.limitLogged) {
-        this.limitLogged = true;
-        log("info", "produce limit acknowledged", { messages: this.produced, elapsedMs: Date.now() - this.startedAt });
-      }
-      return records;
     } catch (err) {
       this.resend.push(batch);
       this.failures++;
@@ -209,6 +242,28 @@ export class SampleProducer {
       else await sleep(500);
       throw err;
     }
+    this.failures = 0;
+    const acknowledged = new Set(records.filter((r) => r.topicName === topic && r.errorCode === 0).map((r) => r.partition));
+    const unconfirmed = batch.filter((m) => !acknowledged.has(this.partitionOf.get(m) ?? SEVERAL_PARTITIONS));
+    const confirmed = batch.length - unconfirmed.length;
+    this.produced += confirmed;
+    this.metrics.produced.inc(confirmed);
+    if (unconfirmed.length > 0) {
+      this.resend.push(unconfirmed);
+      this.unconfirmed += unconfirmed.length;
+      this.metrics.unconfirmed.inc(unconfirmed.length);
+      const partitions = [...new Set(unconfirmed.map((m) => this.partitionOf.get(m)))].sort();
+      log("warn", "send resolved without acknowledging some partitions (kafkajs#1303); their messages are queued for resend", {
+        messages: unconfirmed.length,
+        partitions,
+        acknowledged: [...acknowledged].sort(),
+      });
+    }
+    if (this.config.produceLimit > 0 && this.produced >= this.config.produceLimit && !this.limitLogged) {
+      this.limitLogged = true;
+      log("info", "produce limit acknowledged", { messages: this.produced, elapsedMs: Date.now() - this.startedAt });
+    }
+    return { records, unconfirmed: unconfirmed.length };
   }
 
   private nextBatch(): Message[] | undefined {

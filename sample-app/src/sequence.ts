@@ -92,12 +92,12 @@ export class SequenceTracker {
   }
 
   /**
-   * Restarts gap counting for streams of partitions this replica did not keep: another replica read
-   * the messages in between, so a jump there is a hand-over, not a loss.
+   * Restarts gap counting for the streams of `partition`: this replica skipped offsets there
+   * (another replica read them), so a jump in sequence numbers is a hand-over, not a loss.
    */
-  onAssignment(kept: ReadonlySet<number>): void {
+  restartPartition(partition: number): void {
     for (const s of this.streams.values()) {
-      if (!kept.has(s.partition)) s.segmentStart = undefined;
+      if (s.partition === partition) s.segmentStart = undefined;
     }
   }
 

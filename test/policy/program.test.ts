@@ -37,6 +37,7 @@ describe("policy pack on the resources the real program declares", function () {
                 ["kafka-replicas-within-brokers", "advisory"],
                 ["consumer-within-partitions", "advisory"],
                 ...(stack === "dev" ? [] : [["doks-nodes-for-anti-affinity", "advisory"]]),
+                ["sample-app-disruption-budget", "advisory"],
             ]);
             // Named by their Pulumi names, since not even metadata is known.
             for (const v of notKnown) {

@@ -73,6 +73,45 @@ const table: [string, StackName, Record<string, unknown>, Record<string, string>
     ["a bad produce rate", "dev", { appProduceRate: "fast" }, undefined, /^kafka-on-k8s:appProduceRate = "fast": must be a whole number of messages\/s or max$/],
     ["a misspelt setting", "dev", { brokerReplica: 1 }, undefined, /^kafka-on-k8s:brokerReplica = "1": unknown setting; known settings: .*brokerReplicas/],
     ["a DOKS setting on kind", "dev", { doRegion: "ams3" }, undefined, /^kafka-on-k8s:doRegion = "ams3": only applies to clusterKind=doks$/],
+    ["unknown resource profile", "do", { resourceProfile: "huge" }, undefined,
+        /^kafka-on-k8s:resourceProfile = "huge": must be one of: small, production$/],
+    ["fewer DOKS nodes than spread controllers", "do", { controllerReplicas: 5, doNodeCount: 3, doMaxNodes: 5 }, undefined,
+        /^kafka-on-k8s:doNodeCount = "3": must be ≥ controllerReplicas \(5\) so each controller can sit on its own node$/],
+    ["a topic named '..'", "dev", { topics: [{ name: "..", partitions: 1 }] }, undefined,
+        /^kafka-on-k8s:topics\[0\]\.\[name\] = .*Kafka does not allow the topic names '\.' and '\.\.'/],
+    ["topics whose KafkaTopic names collide", "dev", { topics: [{ name: "order_events", partitions: 1 }, { name: "Order-Events", partitions: 1 }] }, undefined,
+        /^kafka-on-k8s:topics = .*topics order_events and Order-Events both become the KafkaTopic name order-events; rename one/],
+    ["a topic whose KafkaTopic name Kubernetes refuses", "dev", { topics: [{ name: "_internal", partitions: 1 }] }, undefined,
+        /^kafka-on-k8s:topics = .*topic _internal becomes the KafkaTopic name -internal, which Kubernetes refuses/],
+    ["a topic config value of the wrong type", "dev", { topics: [{ name: "t", partitions: 1, config: { "retention.ms": "a week" } }] }, undefined,
+        /^kafka-on-k8s:topics = .*topic t \(#1\): config retention\.ms = "a week" must be a whole number/],
+    ["a topic boolean config that is not a boolean", "dev", { topics: [{ name: "t", partitions: 1, config: { "unclean.leader.election.enable": "sometimes" } }] }, undefined,
+        /config unclean\.leader\.election\.enable = "sometimes" must be true or false/],
+    ["more partitions than the bound", "dev", { topics: [{ name: "t", partitions: 20000 }] }, undefined,
+        /^kafka-on-k8s:topics\[0\]\.\[partitions\] = .*must be ≤ 10000 \(partition count\)/],
+    ["an unbounded broker count", "do", { brokerReplicas: 5000 }, undefined, /^kafka-on-k8s:brokerReplicas = "5000": must be ≤ 1000/],
+    ["more kind workers than a laptop runs", "dev", { kindWorkers: 50 }, undefined, /^kafka-on-k8s:kindWorkers = "50": must be ≤ 8/],
+    ["an empty broker count (not 0)", "dev", { brokerReplicas: "" }, undefined, /^kafka-on-k8s:brokerReplicas = "": must not be empty/],
+    ["an empty kind worker count", "dev", { kindWorkers: " " }, undefined, /^kafka-on-k8s:kindWorkers = " ": must not be empty/],
+    ["a produce rate the app would refuse", "dev", { appProduceRate: "2000000" }, undefined,
+        /^kafka-on-k8s:appProduceRate = "2000000": must be ≤ 1000000 messages\/s \(the sample app's limit\) or max/],
+    ["a zero storage size", "do", { storageSize: "0Gi" }, undefined, /^kafka-on-k8s:storageSize = "0Gi": must be more than zero/],
+    ["a storage size with ephemeral storage", "dev", { storageSize: "20Gi" }, undefined,
+        /^kafka-on-k8s:storageSize = "20Gi": only applies to storageType=persistent-claim/],
+    ["a Kafka name too long for Strimzi's derived names", "dev", { kafkaName: "k".repeat(48) }, undefined,
+        /^kafka-on-k8s:kafkaName = "k{48}": must be at most 47 characters: Strimzi names its bootstrap Service/],
+    ["the same namespace for Strimzi and Kafka", "dev", { strimziNamespace: "kafka" }, undefined,
+        /^kafka-on-k8s:strimziNamespace = "kafka": must differ from kafkaNamespace/],
+    ["a namespace that belongs to Kubernetes", "dev", { kafkaNamespace: "kube-system" }, undefined,
+        /^kafka-on-k8s:kafkaNamespace = "kube-system": must not be kube-system, which belongs to Kubernetes/],
+    ["a namespace that belongs to Flux", "dev", { strimziNamespace: "flux-system" }, undefined,
+        /^kafka-on-k8s:strimziNamespace = "flux-system": must not be flux-system, which belongs to Flux/],
+    ["anti-affinity kind cannot satisfy", "dev", { brokerAntiAffinity: true, brokerReplicas: 3, replicationFactor: 1 }, undefined,
+        /^kafka-on-k8s:brokerAntiAffinity = "true": needs one node per broker \(3\), but kind has 1 schedulable node\(s\); raise kindWorkers to 3/],
+    ["a GitHub owner that is a URL", "dev", { fluxMode: "bootstrap-github", githubOwner: "https://github.com/acme", githubRepository: "fleet" },
+        { "kafka-on-k8s:githubToken": "ghp_test" }, /^kafka-on-k8s:githubOwner = "https:\/\/github\.com\/acme": must be a GitHub user or organisation name/],
+    ["a GitHub repository given with its owner", "dev", { fluxMode: "bootstrap-github", githubOwner: "acme", githubRepository: "acme/fleet" },
+        { "kafka-on-k8s:githubToken": "ghp_test" }, /^kafka-on-k8s:githubRepository = "acme\/fleet": must be a GitHub repository name/],
     ["deleting volumes where there are none", "dev", { deleteVolumesOnDestroy: true }, undefined,
         /^kafka-on-k8s:deleteVolumesOnDestroy = "true": only applies to storageType=persistent-claim or clusterKind=doks/],
     ["deleteVolumesOnDestroy not a boolean", "do", { deleteVolumesOnDestroy: "maybe" }, undefined,
@@ -107,6 +146,22 @@ describe("stack configuration", () => {
             assert.ok(problems.some(line => expected.test(line)), `no problem matches ${expected}:\n${problems.join("\n")}`);
         });
     }
+
+    it("never echoes a secret, not even under a misspelt key", () => {
+        const problems = problemsOf("dev", {}, { "kafka-on-k8s:githubTokn": "ghp_very_secret_value" });
+        assert.ok(problems.some(line => /^kafka-on-k8s:githubTokn = \[secret\]: unknown setting/.test(line)), problems.join("\n"));
+        assert.ok(!problems.join("\n").includes("ghp_very_secret_value"), "the secret's value was printed");
+    });
+
+    it("keeps accepting the good shapes: several topics, names with '_' and '.', 5 brokers in separate pools", () => {
+        const config = parse("do", {
+            brokerReplicas: 5, doNodeCount: 5, doMaxNodes: 6, controllerReplicas: 5,
+            topics: [{ name: "orders_v1", partitions: 12 }, { name: "payments.eu", partitions: 6, config: { "retention.ms": 86400000 } }, { name: "audit", partitions: 3, replicas: 5 }],
+        });
+        assert.deepStrictEqual(config.kafka.topics.map(t => t.name), ["orders_v1", "payments.eu", "audit"]);
+        assert.strictEqual(config.kafka.brokerReplicas, 5);
+        assert.strictEqual(config.kafka.controllerReplicas, 5);
+    });
 
     it("reports every problem at once", () => {
         const problems = problemsOf("dev", { clusterKind: "eks", brokerReplicas: 0, storageType: "tmpfs" });

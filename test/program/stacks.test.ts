@@ -20,6 +20,8 @@ const t = {
     user: "kubernetes:kafka.strimzi.io/v1:KafkaUser",
     deployment: "kubernetes:apps/v1:Deployment",
     service: "kubernetes:core/v1:Service",
+    pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+    networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
 };
 const ref = (r: DeclaredResource) => `${r.type}::${r.name}`;
 const one = (run: ProgramRun, type: string, name?: string): DeclaredResource => {
@@ -136,6 +138,8 @@ esac
         assert.deepStrictEqual(run.secretOutputs, ["kubeconfig"]);
         assert.deepStrictEqual(run.outputs.topicNames, ["demo-events"]);
         assert.match(String(run.outputs.dashboardCommand), /port-forward svc\/sample-app 8080:8080/);
+        // No credential written into the working tree (it used to suggest `> kubeconfig.yaml`).
+        assert.doesNotMatch(String(run.outputs.dashboardCommand), /show-secrets|>/);
     });
 
     it("runs the sample app as hardened producer and consumer Deployments", () => {
@@ -154,6 +158,36 @@ esac
         }
         const service = one(run, t.service).inputs;
         assert.strictEqual(service.spec.selector["app.kubernetes.io/component"], "consumer");
+    });
+
+    it("keeps a replica of each app Deployment through drains, and fences its pods' traffic", () => {
+        const run = runOf();
+        const pdbs = ofType(run, t.pdb).filter(p => p.inputs.metadata.namespace === "kafka");
+        for (const d of ofType(run, t.deployment)) {
+            const covering = pdbs.filter(p => Object.entries(p.inputs.spec.selector.matchLabels)
+                .every(([k, v]) => d.inputs.spec.template.metadata.labels[k] === v));
+            assert.strictEqual(covering.length, 1, `${d.name}: ${covering.length} PodDisruptionBudgets`);
+            assert.strictEqual(covering[0].inputs.spec.maxUnavailable, 1);
+        }
+        const policy = one(run, t.networkPolicy).inputs.spec;
+        assert.deepStrictEqual(policy.policyTypes, ["Ingress", "Egress"]);
+        assert.deepStrictEqual(policy.ingress, [{ ports: [{ protocol: "TCP", port: 8080 }] }]);
+        const port = stack === "do" ? 9093 : 9092;
+        assert.deepStrictEqual(policy.egress[0], {
+            to: [{ podSelector: { matchLabels: { "strimzi.io/cluster": "kafka", "strimzi.io/broker-role": "true" } } }],
+            ports: [{ protocol: "TCP", port }],
+        });
+        assert.deepStrictEqual(policy.egress[1].ports.map((p: { port: number }) => p.port), [53, 53]);
+    });
+
+    it("labels the namespaces for Pod Security Admission, and runs Strimzi's operands under its restricted provider", () => {
+        const run = runOf();
+        const labels = Object.fromEntries(ofType(run, t.namespace).map(n => [n.inputs.metadata.name, n.inputs.metadata.labels]));
+        assert.strictEqual(labels.kafka["pod-security.kubernetes.io/enforce"], "restricted");
+        assert.strictEqual(labels["strimzi-system"]["pod-security.kubernetes.io/enforce"], "baseline");
+        assert.strictEqual(labels["strimzi-system"]["pod-security.kubernetes.io/warn"], "restricted");
+        assert.deepStrictEqual(one(run, t.helmRelease).inputs.spec.values.extraEnvs,
+            [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }]);
     });
 }
 
@@ -174,6 +208,7 @@ describe("program: dev stack (kind)", function () {
         assert.ok(create.triggers.includes(create.stdin), "a new kind config must re-create the cluster");
         assert.strictEqual(create.logging, "stderr", "stdout is the kubeconfig: it must not be logged");
         assert.strictEqual(run.outputs.kubeconfig, fakeKubeconfig);
+        assert.match(String(run.outputs.dashboardCommand), /^kubectl --context kind-kafka-dev -n kafka port-forward/);
     });
 
     it("keys the provider by the cluster command's id, so a re-created cluster re-creates everything on it", () => {
@@ -190,8 +225,15 @@ describe("program: dev stack (kind)", function () {
         assert.deepStrictEqual(pools[0].inputs.spec.roles, ["controller", "broker"]);
         assert.strictEqual(pools[0].inputs.spec.replicas, 1);
         assert.deepStrictEqual(pools[0].inputs.spec.storage, { type: "ephemeral" });
+        // Small but guaranteed: requests equal the memory limit, heap about half of it.
+        assert.deepStrictEqual(pools[0].inputs.spec.resources, { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "1Gi" } });
+        assert.deepStrictEqual(pools[0].inputs.spec.jvmOptions, { "-Xms": "512m", "-Xmx": "512m" });
+        assert.strictEqual(pools[0].inputs.spec.template, undefined, "kind's one worker cannot spread nodes");
         const kafka = one(run, t.kafka).inputs.spec.kafka;
-        assert.deepStrictEqual(kafka.listeners, [{ name: "plain", port: 9092, type: "internal", tls: false }]);
+        assert.deepStrictEqual(kafka.listeners, [{
+            name: "plain", port: 9092, type: "internal", tls: false,
+            networkPolicyPeers: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "kafka-sample-app", "app.kubernetes.io/part-of": "kafka-on-k8s" } } }],
+        }]);
         assert.strictEqual(kafka.version, "4.3.1");
         assert.strictEqual(kafka.config["default.replication.factor"], 1);
         assert.strictEqual(kafka.config["min.insync.replicas"], 1);
@@ -232,11 +274,20 @@ describe("program: do stack (DigitalOcean)", function () {
         assert.strictEqual(one(run, t.registry).inputs.name, "kafka-on-k8s");
     });
 
-    it("builds the kubeconfig from the API token, kept secret", () => {
-        const kubeconfig = String(run.outputs.kubeconfig);
-        assert.match(kubeconfig, /server: https:\/\/0a1b2c\.k8s\.ondigitalocean\.com/);
-        assert.match(kubeconfig, /token: dop_v1_test_token_not_real/);
+    it("gives the provider a kubeconfig built from the API token, and exports one that holds no token", () => {
+        // The downloaded kubeconfig's token expires after 7 days; DOKS accepts the API token itself.
+        const provider = String(one(run, t.k8sProvider).inputs.kubeconfig);
+        assert.match(provider, /server: https:\/\/0a1b2c\.k8s\.ondigitalocean\.com/);
+        assert.match(provider, /token: dop_v1_test_token_not_real/);
+        // What people get uses doctl's exec credential plugin with their own login.
+        const exported = String(run.outputs.kubeconfig);
+        assert.doesNotMatch(exported, /dop_v1|token/);
+        assert.match(exported, /command: doctl/);
+        assert.match(exported, /- exec-credential\n\s+- --version=v1beta1\n\s+- doks-cluster-id/);
+        assert.match(exported, /current-context: do-ams3-kafka-do/);
         assert.ok(run.secretOutputs.includes("kubeconfig"));
+        assert.match(String(run.outputs.dashboardCommand),
+            /^doctl kubernetes cluster kubeconfig save kafka-do && kubectl --context do-ams3-kafka-do -n kafka port-forward/);
     });
 
     it("declares 3 controllers and 3 brokers on persistent volumes, brokers on distinct nodes", () => {
@@ -250,14 +301,23 @@ describe("program: do stack (DigitalOcean)", function () {
             assert.deepStrictEqual(p.storage, { type: "persistent-claim", size: "20Gi", class: "do-block-storage", deleteClaim: false });
         }
         assert.strictEqual(one(run, t.doks).inputs.destroyAllAssociatedResources, false, "volumes are kept unless asked");
-        const antiAffinity = pools.brokers.template.pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
-        assert.strictEqual(antiAffinity.topologyKey, "kubernetes.io/hostname");
-        assert.strictEqual(pools.controllers.template, undefined);
+        // One broker and one controller per node: losing a node costs one replica and no quorum.
+        for (const [pool, role] of [["brokers", "broker"], ["controllers", "controller"]]) {
+            const antiAffinity = pools[pool].template.pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
+            assert.strictEqual(antiAffinity.topologyKey, "kubernetes.io/hostname");
+            assert.deepStrictEqual(antiAffinity.labelSelector.matchLabels, { "strimzi.io/cluster": "kafka", [`strimzi.io/${role}-role`]: "true" });
+        }
+        assert.deepStrictEqual(pools.brokers.resources, { requests: { cpu: "1", memory: "4Gi" }, limits: { memory: "4Gi" } });
+        assert.deepStrictEqual(pools.brokers.jvmOptions, { "-Xms": "2g", "-Xmx": "2g" });
+        assert.deepStrictEqual(pools.controllers.resources, { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "1Gi" } });
+        const entityOperator = one(run, t.kafka).inputs.spec.entityOperator;
+        for (const op of ["topicOperator", "userOperator"]) assert.ok(entityOperator[op].resources.limits.memory, `${op} has no memory limit`);
     });
 
     it("secures the listener with TLS + SCRAM-SHA-512 and ACLs for the app user", () => {
         const kafka = one(run, t.kafka).inputs.spec.kafka;
-        assert.deepStrictEqual(kafka.listeners, [{ name: "tls", port: 9093, type: "internal", tls: true, authentication: { type: "scram-sha-512" } }]);
+        assert.deepStrictEqual(kafka.listeners.map(({ networkPolicyPeers: _, ...l }: Record<string, unknown>) => l),
+            [{ name: "tls", port: 9093, type: "internal", tls: true, authentication: { type: "scram-sha-512" } }]);
         assert.deepStrictEqual(kafka.authorization, { type: "simple" });
         assert.strictEqual(kafka.config["default.replication.factor"], 3);
         assert.strictEqual(kafka.config["min.insync.replicas"], 2);
@@ -298,6 +358,11 @@ describe("program: do stack (DigitalOcean)", function () {
         const asked = await runProgram("do", { deleteVolumesOnDestroy: true });
         assert.strictEqual(one(asked, t.doks).inputs.destroyAllAssociatedResources, true);
         for (const pool of ofType(asked, t.nodePool)) assert.strictEqual(pool.inputs.spec.storage.deleteClaim, true);
+    });
+
+    it("keeps one of its two Strimzi operators through drains", () => {
+        const pdb = ofType(run, t.pdb).find(p => p.inputs.metadata.namespace === "strimzi-system");
+        assert.deepStrictEqual(pdb?.inputs.spec, { maxUnavailable: 1, selector: { matchLabels: { "strimzi.io/kind": "cluster-operator" } } });
     });
 
     it("scales the app from the stack file", () => {

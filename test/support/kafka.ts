@@ -2,6 +2,7 @@
 // jars that scripts/kafka/fetch.sh resolves from Maven Central, plus the Kafka command-line tools
 // and parsers for the output of the performance tools (the Java reference figures).
 import { ChildProcess, execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createWriteStream, rmSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as net from "node:net";
@@ -22,12 +23,61 @@ export interface KafkaBroker {
     start(): Promise<void>;
     /** Stops the broker and deletes its data; the broker cannot be used afterwards. */
     dispose(): Promise<void>;
+    /** The SASL_SSL listener, when the broker was started with {@link KafkaBrokerOptions.saslSsl}. */
+    readonly saslSsl?: SaslSslListener;
+}
+
+/** Where a SASL_SSL listener is and the CA its certificate is signed by. */
+export interface SaslSslListener {
+    /** `host:port` of the listener. */
+    readonly bootstrap: string;
+    /** PEM file of the throwaway CA that signed the broker's certificate. */
+    readonly caFile: string;
+}
+
+/**
+ * A SASL_SSL listener with SCRAM-SHA-512 next to PLAINTEXT, as the `do` stack's clients see Kafka,
+ * with the standard ACL authorizer. PLAINTEXT (the tests' tools and admin clients, replication,
+ * the controllers) stays open as a super user; on SASL_SSL a user may do only what ACLs allow.
+ */
+export interface SaslSslOptions {
+    /** SCRAM-SHA-512 users and their passwords, created when the storage is formatted. */
+    readonly users: Readonly<Record<string, string>>;
 }
 
 /** Options for {@link startKafkaBroker}. */
 export interface KafkaBrokerOptions {
     /** `num.partitions` for topics created without a partition count (auto-created ones). */
     readonly partitionsDefault?: number;
+    /** Adds a SASL_SSL listener (always a local broker then, even with `KAFKA_BOOTSTRAP_SERVERS`). */
+    readonly saslSsl?: SaslSslOptions;
+}
+
+/** One node of a {@link KafkaCluster}: a local process the fault tests can crash, freeze and restart. */
+export interface KafkaNode extends KafkaBroker {
+    /** `node.id`, as in topic metadata (partition leaders, ISR). */
+    readonly nodeId: number;
+    /** `kill -9` of the node (no clean shutdown); `start()` brings it back with log recovery. */
+    kill(): Promise<void>;
+    /** SIGSTOP: the process stays, holds its sockets open and answers nothing. */
+    pause(): void;
+    /** SIGCONT after {@link pause}. */
+    resume(): void;
+}
+
+/** Several KRaft nodes, each a combined broker + controller, forming one quorum. */
+export interface KafkaCluster {
+    /** Every node's listener, `host:port,host:port,...`. */
+    readonly bootstrap: string;
+    readonly nodes: readonly KafkaNode[];
+    /** Stops every node and deletes the cluster's data. */
+    dispose(): Promise<void>;
+}
+
+/** Options for {@link startKafkaCluster}. */
+export interface KafkaClusterOptions extends KafkaBrokerOptions {
+    /** Number of nodes (>= 1); internal topics get replication factor min(3, nodes). */
+    readonly nodes: number;
 }
 
 /** Figures from a summary line of `org.apache.kafka.tools.ProducerPerformance`. */
@@ -250,25 +300,58 @@ export function acceptsConnections(hostPort: string): Promise<boolean> {
     });
 }
 
-function serverProperties(dataDir: string, port: number, controllerPort: number, partitions: number): string {
+/** Where one node listens and which quorum it belongs to. */
+interface NodeLayout {
+    readonly nodeId: number;
+    readonly port: number;
+    readonly controllerPort: number;
+    /** The SASL_SSL listener's port and the PEM file with its key and certificate. */
+    readonly saslSsl?: { readonly port: number; readonly keystore: string };
+}
+
+function saslSslProperties(node: NodeLayout): string[] {
+    if (!node.saslSsl) return [];
+    return [
+        "sasl.enabled.mechanisms=SCRAM-SHA-512",
+        "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;",
+        // Key and certificate chain in one PEM file: no keytool, no JKS.
+        "ssl.keystore.type=PEM",
+        `ssl.keystore.location=${node.saslSsl.keystore}`,
+        "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        // PLAINTEXT and CONTROLLER clients are ANONYMOUS: replication, controllers and the tests' tools.
+        "super.users=User:ANONYMOUS",
+        "allow.everyone.if.no.acl.found=false",
+    ];
+}
+
+function serverProperties(dataDir: string, node: NodeLayout, all: readonly NodeLayout[], partitions: number): string {
+    // Internal topics must fit on the brokers there are, and survive one of them failing when they can.
+    const rf = Math.min(3, all.length);
+    const minIsr = Math.max(1, rf - 1);
+    const secure = node.saslSsl ? `,SASL_SSL://127.0.0.1:${node.saslSsl.port}` : "";
+    const quorum =
+        all.length === 1
+            ? // `format --standalone` needs the bootstrap form; controller.quorum.voters is rejected.
+              `controller.quorum.bootstrap.servers=127.0.0.1:${node.controllerPort}`
+            : // A static quorum: every node is formatted alike and none has to be added at run time.
+              `controller.quorum.voters=${all.map((n) => `${n.nodeId}@127.0.0.1:${n.controllerPort}`).join(",")}`;
     return [
         "process.roles=broker,controller",
-        "node.id=1",
-        `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-        `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
-        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        `node.id=${node.nodeId}`,
+        `listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}${secure}`,
+        `advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}${secure}`,
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL",
+        ...saslSslProperties(node),
         "controller.listener.names=CONTROLLER",
         "inter.broker.listener.name=PLAINTEXT",
-        // `format --standalone` needs the bootstrap form; controller.quorum.voters is rejected.
-        `controller.quorum.bootstrap.servers=127.0.0.1:${controllerPort}`,
+        quorum,
         `log.dirs=${dataDir}`,
         `num.partitions=${partitions}`,
-        // One broker: every internal topic must fit on it.
-        "offsets.topic.replication.factor=1",
-        "transaction.state.log.replication.factor=1",
-        "transaction.state.log.min.isr=1",
-        "share.coordinator.state.topic.replication.factor=1",
-        "share.coordinator.state.topic.min.isr=1",
+        `offsets.topic.replication.factor=${rf}`,
+        `transaction.state.log.replication.factor=${rf}`,
+        `transaction.state.log.min.isr=${minIsr}`,
+        `share.coordinator.state.topic.replication.factor=${rf}`,
+        `share.coordinator.state.topic.min.isr=${minIsr}`,
         // Tests and benchmarks run one consumer per group: do not wait 3 s for more members.
         "group.initial.rebalance.delay.ms=0",
         // The first consumer group creates __consumer_offsets; 50 partitions (the default) take
@@ -278,14 +361,17 @@ function serverProperties(dataDir: string, port: number, controllerPort: number,
     ].join("\n");
 }
 
-class LocalKafkaBroker implements KafkaBroker {
+class LocalKafkaBroker implements KafkaNode {
     readonly external = false;
     private child: ChildProcess | undefined;
     private disposed = false;
+    private paused = false;
 
     constructor(
         private readonly dir: string,
         private readonly port: number,
+        readonly nodeId = 1,
+        readonly saslSsl?: SaslSslListener,
     ) {}
 
     get bootstrap(): string {
@@ -348,7 +434,34 @@ class LocalKafkaBroker implements KafkaBroker {
         }
     }
 
+    async kill(): Promise<void> {
+        const child = this.child;
+        if (!child) return;
+        this.child = undefined;
+        this.paused = false;
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+        // The whole group: the JVM must die at once, not after the wrapper passes a signal on.
+        process.kill(-child.pid!, "SIGKILL");
+        await exited;
+        child.stdin?.destroy();
+    }
+
+    pause(): void {
+        if (!this.child) throw new Error(`Kafka node ${this.nodeId} is not running`);
+        process.kill(-this.child.pid!, "SIGSTOP");
+        this.paused = true;
+    }
+
+    resume(): void {
+        if (!this.child || !this.paused) return;
+        process.kill(-this.child.pid!, "SIGCONT");
+        this.paused = false;
+    }
+
     async stop(): Promise<void> {
+        // A stopped JVM cannot run its shutdown hook: let it go on first.
+        this.resume();
         const child = this.child;
         if (!child) return;
         this.child = undefined;
@@ -420,51 +533,168 @@ function externalBootstrap(value: string): string {
  * first if needed), or, when `KAFKA_BOOTSTRAP_SERVERS` is set, returns that existing broker.
  */
 export async function startKafkaBroker(opts: KafkaBrokerOptions = {}): Promise<KafkaBroker> {
-    const partitions = opts.partitionsDefault ?? 1;
-    if (!Number.isInteger(partitions) || partitions < 1) {
-        throw new Error(`partitionsDefault must be an integer >= 1, got ${partitions}`);
-    }
+    const partitions = defaultPartitions(opts);
     const existing = process.env.KAFKA_BOOTSTRAP_SERVERS;
-    if (existing !== undefined && existing !== "") {
+    if (existing !== undefined && existing !== "" && !opts.saslSsl) {
         const broker = new ExternalKafkaBroker(externalBootstrap(existing));
         console.log(`Kafka: using the external broker ${broker.bootstrap} (KAFKA_BOOTSTRAP_SERVERS)`);
         return broker;
     }
 
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "kafka-broker-"));
+    const started = Date.now();
+    const [broker] = await startNodes(1, partitions, opts.saslSsl);
+    console.log(`Kafka: broker ${broker.bootstrap} ready in ${Date.now() - started} ms (data and log in ${path.dirname(broker.logFile)})`);
+    return broker;
+}
+
+/**
+ * Starts `nodes` KRaft nodes (each broker + controller, one static quorum) on free 127.0.0.1 ports
+ * from the same jars as {@link startKafkaBroker}. Always local, even with `KAFKA_BOOTSTRAP_SERVERS`
+ * set: its users crash and freeze nodes.
+ */
+export async function startKafkaCluster(opts: KafkaClusterOptions): Promise<KafkaCluster> {
+    const partitions = defaultPartitions(opts);
+    if (!Number.isInteger(opts.nodes) || opts.nodes < 1) throw new Error(`nodes must be an integer >= 1, got ${opts.nodes}`);
+    const started = Date.now();
+    const nodes = await startNodes(opts.nodes, partitions);
+    const bootstrap = nodes.map((n) => n.bootstrap).join(",");
+    const dir = path.dirname(path.dirname(nodes[0].logFile));
+    console.log(`Kafka: ${nodes.length} nodes ${bootstrap} ready in ${Date.now() - started} ms (data and logs in ${dir})`);
+    return {
+        bootstrap,
+        nodes,
+        async dispose() {
+            await Promise.all(nodes.map((n) => n.dispose()));
+            await fs.rm(dir, { recursive: true, force: true });
+            brokerDirs.delete(dir);
+        },
+    };
+}
+
+function defaultPartitions(opts: KafkaBrokerOptions): number {
+    const partitions = opts.partitionsDefault ?? 1;
+    if (!Number.isInteger(partitions) || partitions < 1) {
+        throw new Error(`partitionsDefault must be an integer >= 1, got ${partitions}`);
+    }
+    return partitions;
+}
+
+/** Kafka's `Uuid.randomUuid()`: 16 random bytes, URL-safe base64, never starting with "-". */
+function clusterId(): string {
+    for (;;) {
+        const id = randomBytes(16).toString("base64url");
+        if (!id.startsWith("-")) return id;
+    }
+}
+
+async function distinctFreePorts(count: number): Promise<number[]> {
+    const ports = new Set<number>();
+    // Bounded: the kernel hands out distinct ephemeral ports almost always.
+    for (let i = 0; ports.size < count && i < count * 20; i++) ports.add(await freePort());
+    if (ports.size < count) throw new Error(`could not find ${count} distinct free ports`);
+    return [...ports];
+}
+
+/**
+ * Formats and starts `count` nodes in a fresh temp dir. One node lives in the dir itself (the
+ * single-broker layout); several get a subdir each, so each keeps its own data and log.
+ */
+async function startNodes(count: number, partitions: number, saslSsl?: SaslSslOptions): Promise<LocalKafkaBroker[]> {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), count === 1 ? "kafka-broker-" : "kafka-cluster-"));
     installExitHandlers();
     brokerDirs.add(dir);
+    const nodes: LocalKafkaBroker[] = [];
     try {
-        const port = await freePort();
-        let controllerPort = await freePort();
-        while (controllerPort === port) controllerPort = await freePort();
-        const broker = new LocalKafkaBroker(dir, port);
-        await fs.writeFile(
-            path.join(dir, "server.properties"),
-            serverProperties(path.join(dir, "data"), port, controllerPort, partitions),
+        const perNode = saslSsl ? 3 : 2;
+        const ports = await distinctFreePorts(perNode * count);
+        const ca = saslSsl ? await createCertificateAuthority(path.join(dir, "ca")) : undefined;
+        const layout: NodeLayout[] = await Promise.all(
+            Array.from({ length: count }, async (_, i) => ({
+                nodeId: i + 1,
+                port: ports[perNode * i],
+                controllerPort: ports[perNode * i + 1],
+                saslSsl: ca ? { port: ports[perNode * i + 2], keystore: await ca.issue(path.join(dir, `node-${i + 1}-tls`), "127.0.0.1") } : undefined,
+            })),
         );
-        const clusterId = (await runKafkaTool("kafka.tools.StorageTool", ["random-uuid"])).stdout.trim();
-        await runKafkaTool("kafka.tools.StorageTool", [
-            "format",
-            "-t",
-            clusterId,
-            "-c",
-            path.join(dir, "server.properties"),
-            "--standalone",
+        const id = clusterId();
+        // SCRAM credentials are metadata records; format writes them before the first start.
+        const scram = Object.entries(saslSsl?.users ?? {}).flatMap(([name, password]) => [
+            "--add-scram",
+            `SCRAM-SHA-512=[name=${name},password=${password}]`,
         ]);
-        const started = Date.now();
-        await broker.start();
-        console.log(`Kafka: broker ${broker.bootstrap} ready in ${Date.now() - started} ms (data and log in ${dir})`);
-        return broker;
+        await Promise.all(
+            layout.map(async (node) => {
+                const nodeDir = count === 1 ? dir : path.join(dir, `node-${node.nodeId}`);
+                await fs.mkdir(nodeDir, { recursive: true });
+                const properties = path.join(nodeDir, "server.properties");
+                await fs.writeFile(properties, serverProperties(path.join(nodeDir, "data"), node, layout, partitions));
+                await runKafkaTool("kafka.tools.StorageTool", ["format", "-t", id, "-c", properties, ...(count === 1 ? ["--standalone"] : []), ...scram]);
+                const listener = node.saslSsl && ca ? { bootstrap: `127.0.0.1:${node.saslSsl.port}`, caFile: ca.certFile } : undefined;
+                nodes.push(new LocalKafkaBroker(nodeDir, node.port, node.nodeId, listener));
+            }),
+        );
+        nodes.sort((a, b) => a.nodeId - b.nodeId);
+        // Together: a node's broker only starts once a majority of the quorum is up.
+        await Promise.all(nodes.map((n) => n.start()));
+        return nodes;
     } catch (error) {
+        await Promise.all(nodes.map((n) => n.stop()));
         await fs.rm(dir, { recursive: true, force: true });
         brokerDirs.delete(dir);
         throw error;
     }
 }
 
-/** Creates a topic (replication factor 1) with `org.apache.kafka.tools.TopicCommand`. */
-export async function createTopic(bootstrap: string, topic: string, partitions: number): Promise<void> {
+/** A throwaway certificate authority made with openssl. */
+export interface CertificateAuthority {
+    /** PEM file of the CA's certificate (what clients trust). */
+    readonly certFile: string;
+    /**
+     * Makes a key and a certificate for `ip` signed by this CA in `dir`; returns one PEM file with
+     * the key (PKCS#8, unencrypted) and the certificate chain, as Kafka's PEM keystore wants it.
+     */
+    issue(dir: string, ip: string): Promise<string>;
+}
+
+async function openssl(args: string[]): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+        execFile("openssl", args, { timeout: 60_000 }, (error, _stdout, stderr) =>
+            error ? reject(new Error(`openssl ${args[0]} failed: ${error.message}\n${stderr}`)) : resolve(),
+        );
+    });
+}
+
+/** Creates a CA (key and self-signed certificate, valid 2 days) in `dir` with openssl. */
+export async function createCertificateAuthority(dir: string): Promise<CertificateAuthority> {
+    await fs.mkdir(dir, { recursive: true });
+    const key = path.join(dir, "ca.key");
+    const certFile = path.join(dir, "ca.pem");
+    await openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certFile, "-days", "2", "-subj", `/CN=kafka-on-k8s test CA ${path.basename(path.dirname(dir))}`]);
+    return {
+        certFile,
+        async issue(to: string, ip: string): Promise<string> {
+            await fs.mkdir(to, { recursive: true });
+            const [leafKey, csr, cert, ext, pem] = ["tls.key", "tls.csr", "tls.crt", "san.ext", "keystore.pem"].map((f) => path.join(to, f));
+            await fs.writeFile(ext, `subjectAltName=IP:${ip}\n`);
+            await openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", leafKey, "-out", csr, "-subj", `/CN=${ip}`]);
+            await openssl(["x509", "-req", "-in", csr, "-CA", certFile, "-CAkey", key, "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", ext]);
+            await fs.writeFile(pem, (await fs.readFile(leafKey, "utf8")) + (await fs.readFile(cert, "utf8")) + (await fs.readFile(certFile, "utf8")));
+            return pem;
+        },
+    };
+}
+
+/** Replication of a topic made by {@link createTopic}. */
+export interface TopicReplication {
+    /** Replicas per partition; 1 unless given. */
+    readonly replicationFactor?: number;
+    /** `min.insync.replicas` of the topic; the broker default (1) unless given. */
+    readonly minInsyncReplicas?: number;
+}
+
+/** Creates a topic with `org.apache.kafka.tools.TopicCommand`. */
+export async function createTopic(bootstrap: string, topic: string, partitions: number, replication: TopicReplication = {}): Promise<void> {
+    const { replicationFactor = 1, minInsyncReplicas } = replication;
     await runKafkaTool("org.apache.kafka.tools.TopicCommand", [
         "--bootstrap-server",
         bootstrap,
@@ -474,7 +704,8 @@ export async function createTopic(bootstrap: string, topic: string, partitions: 
         "--partitions",
         String(partitions),
         "--replication-factor",
-        "1",
+        String(replicationFactor),
+        ...(minInsyncReplicas === undefined ? [] : ["--config", `min.insync.replicas=${minInsyncReplicas}`]),
     ]);
 }
 
