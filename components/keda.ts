@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KedaSettings } from "./config";
+import { operatorRelease } from "./helmRelease";
 
 export const kedaChartRepository = "https://kedacore.github.io/charts";
 
@@ -44,21 +45,11 @@ export class Keda extends pulumi.ComponentResource {
             spec: { interval: "1h", url: kedaChartRepository },
         }, { parent: this, dependsOn: args.dependsOn });
 
-        this.release = new k8s.apiextensions.CustomResource(`${name}-release`, {
-            apiVersion: "helm.toolkit.fluxcd.io/v2",
-            kind: "HelmRelease",
-            metadata: {
-                name: "keda",
-                namespace: args.fluxNamespace,
-                annotations: {
-                    "pulumi.com/waitFor": "condition=Ready",
-                    "pulumi.com/timeoutSeconds": "900",
-                },
-            },
-            spec: {
-                interval: "30m",
-                releaseName: "keda",
-                targetNamespace: settings.namespace,
+        this.release = operatorRelease(`${name}-release`, {
+            name: "keda",
+            fluxNamespace: args.fluxNamespace,
+            targetNamespace: settings.namespace,
+            chart: {
                 chart: {
                     spec: {
                         chart: "keda",
@@ -67,8 +58,6 @@ export class Keda extends pulumi.ComponentResource {
                         sourceRef: { kind: "HelmRepository", name: "kedacore", namespace: args.fluxNamespace },
                     },
                 },
-                install: { crds: "CreateReplace", remediation: { retries: 3 } },
-                upgrade: { crds: "CreateReplace", remediation: { retries: 3, remediateLastFailure: true } },
             },
         }, { parent: this, dependsOn: [source, namespace, ...args.dependsOn] });
 
