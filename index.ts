@@ -1,5 +1,5 @@
-// config → cluster → flux → strimzi → kafka → app. Each step depends on the one before it and
-// everything on the cluster goes through that cluster's provider.
+// config → cluster → flux → strimzi (and keda) → kafka → app → its scaler. Each step depends on the one
+// before it and everything on the cluster goes through that cluster's provider.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
