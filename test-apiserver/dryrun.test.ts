@@ -31,7 +31,7 @@ const firstContainer = (deployment: KubeObject): KubeObject => deployment.spec.t
 const variants: readonly BrokenVariant[] = [
     {
         title: "HelmRelease with both chart and chartRef (Flux CEL rule)",
-        stack: "dev", kind: "HelmRelease",
+        stack: "dev", kind: "HelmRelease", name: "strimzi-operator",
         breakIt: o => { o.spec.chart = { spec: { chart: "strimzi-kafka-operator", version: "1.2.0", sourceRef: { kind: "HelmRepository", name: "strimzi" } } }; },
         rejection: /either chart or chartRef must be set/,
     },
