@@ -1,5 +1,5 @@
-// config → cluster → flux → strimzi → kafka → app. Each step depends on the one before it and
-// everything on the cluster goes through that cluster's provider.
+// config → cluster → flux → strimzi (and keda) → kafka → app → its scaler. Each step depends on the one
+// before it and everything on the cluster goes through that cluster's provider.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
@@ -7,9 +7,11 @@ import { Cluster } from "./components/cluster";
 import { loadConfig } from "./components/config";
 import { DoksCluster } from "./components/doksCluster";
 import { Flux } from "./components/flux";
+import { ConsumerScaler } from "./components/consumerScaler";
 import { KafkaCluster } from "./components/kafkaCluster";
+import { Keda, kedaOperatorPodLabels } from "./components/keda";
 import { KindCluster } from "./components/kindCluster";
-import { SampleApp, sampleAppLabels } from "./components/sampleApp";
+import { SampleApp, sampleAppContainer, sampleAppLabels, saslUsernameEnv } from "./components/sampleApp";
 import { SampleAppImage } from "./components/sampleAppImage";
 import { StrimziOperator } from "./components/strimziOperator";
 
@@ -53,6 +55,16 @@ const strimzi = new StrimziOperator("strimzi", {
     dependsOn: [flux.ready, ...namespaces],
 }, onCluster);
 
+// Only when the consumers autoscale: KEDA is then the one thing that sets their replica count.
+const keda = config.keda
+    ? new Keda("keda", {
+        fluxNamespace: flux.namespace,
+        settings: config.keda,
+        namespaceLabels: podSecurity("baseline"),
+        dependsOn: [flux.ready],
+    }, onCluster)
+    : undefined;
+
 const appUser = "sample-app";
 const appGroup = "sample-app";
 const kafka = new KafkaCluster("kafka", {
@@ -61,7 +73,11 @@ const kafka = new KafkaCluster("kafka", {
     appUser,
     appGroup,
     appTopic: config.app.topic,
-    clientPodLabels: [sampleAppLabels],
+    // KEDA's operator reads the group's offsets with the app user's credentials (see ConsumerScaler).
+    clients: [
+        { podLabels: sampleAppLabels },
+        ...(keda ? [{ podLabels: kedaOperatorPodLabels, namespace: keda.namespace }] : []),
+    ],
 }, onCluster);
 
 const image = new SampleAppImage("sample-app-image", {
@@ -78,6 +94,20 @@ const app = new SampleApp("sample-app", {
     kafka: kafka.connection,
     dependsOn: kafka.readyFor,
 }, onCluster);
+
+if (keda && config.app.autoscaling) {
+    new ConsumerScaler("sample-app-scaler", {
+        namespace: config.kafka.namespace,
+        deployment: app.consumer,
+        container: sampleAppContainer,
+        usernameEnv: saslUsernameEnv,
+        settings: config.app.autoscaling,
+        groupId: appGroup,
+        topic: config.app.topic,
+        kafka: kafka.connection,
+        keda: keda.release,
+    }, onCluster);
+}
 
 export const clusterName = cluster.name;
 export const kubeconfig = cluster.userKubeconfig;
