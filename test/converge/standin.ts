@@ -1,9 +1,10 @@
 // CONTROLLER STAND-IN — not Flux, not Strimzi. The Flux controllers that the real `flux install`
 // deploys run as kwok fake pods (no container runs), and the Strimzi operator cannot be had here, so
 // this loop does, in outline, what their reconcilers would report and create:
-//   - OCIRepository: Ready (as if the chart were fetched);
-//   - HelmRelease: Ready once its chartRef source is Ready; for the Strimzi chart it first installs
-//     the Strimzi CRDs from $KAFKA_K8S_CRD_DIR, as helm-controller would from the chart;
+//   - OCIRepository, HelmRepository: Ready (as if the chart were fetched);
+//   - HelmRelease: Ready once its source (chartRef, or chart.spec.sourceRef) is Ready; for the Strimzi
+//     and KEDA charts it first installs their CRDs from $KAFKA_K8S_CRD_DIR, as helm-controller would
+//     from the chart (KEDA's operator itself does not run: no ScaledObject is acted on);
 //   - KafkaNodePool: Ready once the Strimzi release is Ready;
 //   - Kafka: Ready once the Strimzi release and every node pool labelled for it are Ready, after
 //     making the bootstrap Service and the cluster CA Secret (owned by the Kafka, as Strimzi's are);
@@ -21,6 +22,9 @@ interface Kind {
     readonly plural: string;
 }
 const ociRepository: Kind = { group: "source.toolkit.fluxcd.io", version: "v1", plural: "ocirepositories" };
+const helmRepository: Kind = { group: "source.toolkit.fluxcd.io", version: "v1", plural: "helmrepositories" };
+/** The API group of the CRDs each chart brings, recognised by the chart's name. */
+const chartCrdGroups: [RegExp, string][] = [[/strimzi-kafka-operator/, "kafka.strimzi.io"], [/^keda$/, "keda.sh"]];
 const helmRelease: Kind = { group: "helm.toolkit.fluxcd.io", version: "v2", plural: "helmreleases" };
 const strimzi = (plural: string): Kind => ({ group: "kafka.strimzi.io", version: "v1", plural });
 const kafkaKind = strimzi("kafkas");
@@ -83,27 +87,35 @@ export function startStandIn(server: ApiServer, log: (line: string) => void): St
     const ownedBy = (o: Obj) => [{ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, uid: o.metadata.uid, controller: true }];
     const b64 = (s: string) => Buffer.from(s).toString("base64");
 
-    let strimziCrds = false;
-    const isStrimziChart = (source: Obj | undefined) => /strimzi-kafka-operator/.test(source?.spec?.url ?? "");
+    const installed = new Set<string>();
+    const isStrimziChart = (chart: string) => /strimzi-kafka-operator/.test(chart);
 
     const tick = async (): Promise<void> => {
-        const repos = await list(ociRepository);
-        for (const repo of repos.filter(r => !ready(r))) await markReady(ociRepository, repo, { url: repo.spec.url });
+        const sources: { kind: string; object: Obj }[] = [];
+        for (const [kind, plural] of [["OCIRepository", ociRepository], ["HelmRepository", helmRepository]] as const) {
+            for (const repo of await list(plural)) {
+                if (!ready(repo)) await markReady(plural, repo, { url: repo.spec.url });
+                sources.push({ kind, object: repo });
+            }
+        }
 
         let strimziReady = false;
         for (const release of await list(helmRelease)) {
-            const ref = release.spec.chartRef ?? {};
-            const source = repos.find(r => ref.kind === "OCIRepository" && r.metadata.name === ref.name &&
-                r.metadata.namespace === (ref.namespace ?? release.metadata.namespace));
+            // chartRef names an OCIRepository (the chart is its URL); chart.spec names the chart and its repository.
+            const ref = release.spec.chartRef ?? release.spec.chart?.spec?.sourceRef ?? {};
+            const source = sources.find(s => s.kind === ref.kind && s.object.metadata.name === ref.name &&
+                s.object.metadata.namespace === (ref.namespace ?? release.metadata.namespace))?.object;
+            const chart = release.spec.chart?.spec?.chart ?? source?.spec?.url ?? "";
             if (ready(release)) {
-                strimziReady ||= isStrimziChart(source);
+                strimziReady ||= isStrimziChart(chart);
                 continue;
             }
             if (!ready(source)) continue;
-            if (isStrimziChart(source) && !strimziCrds) {
-                const names = await installCrds(server, crd => crd.group === kafkaKind.group);
-                strimziCrds = true;
-                log(`installed the Strimzi CRDs from the CRD directory: ${names.join(", ")}`);
+            const group = chartCrdGroups.find(([pattern]) => pattern.test(chart.split("/").pop() ?? ""))?.[1];
+            if (group && !installed.has(group)) {
+                const names = await installCrds(server, crd => crd.group === group);
+                installed.add(group);
+                log(`installed the ${group} CRDs from the CRD directory: ${names.join(", ")}`);
             }
             await markReady(helmRelease, release);
         }
