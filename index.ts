@@ -1,5 +1,5 @@
-// config → cluster → flux → strimzi → kafka → app. Each step depends on the one before it and
-// everything on the cluster goes through that cluster's provider.
+// config → cluster → flux → strimzi (and keda) → kafka → app → its scaler. Each step depends on the one
+// before it and everything on the cluster goes through that cluster's provider.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
@@ -7,9 +7,11 @@ import { Cluster } from "./components/cluster";
 import { loadConfig } from "./components/config";
 import { DoksCluster } from "./components/doksCluster";
 import { Flux } from "./components/flux";
+import { ConsumerScaler } from "./components/consumerScaler";
 import { KafkaCluster } from "./components/kafkaCluster";
+import { Keda, kedaOperatorPodLabels } from "./components/keda";
 import { KindCluster } from "./components/kindCluster";
-import { SampleApp, sampleAppLabels } from "./components/sampleApp";
+import { SampleApp, sampleAppContainer, sampleAppLabels, saslUsernameEnv } from "./components/sampleApp";
 import { SampleAppImage } from "./components/sampleAppImage";
 import { StrimziOperator } from "./components/strimziOperator";
 
@@ -21,6 +23,16 @@ const cluster: Cluster = spec.kind === "kind"
     ? new KindCluster("kind", { name: config.cluster.name, ...spec })
     : new DoksCluster("doks", { name: config.cluster.name, kubernetesVersion: config.cluster.kubernetesVersion, ...spec });
 const onCluster = { provider: cluster.provider };
+// When the cluster is replaced, the provider is too, and the engine deletes each object on the old
+// cluster through the old provider first: with the real engine that delete fails ("grpc: the client
+// connection is closing", test-converge) before anything is re-created. Objects deleted with their
+// cluster are not deleted one by one. A stack transform, because deletedWith is not inherited by the
+// components' children.
+const deletedWith = cluster.deletedWith;
+if (deletedWith) {
+    pulumi.runtime.registerResourceTransform(({ type, props, opts }) =>
+        type.startsWith("kubernetes:") ? { props, opts: { ...opts, deletedWith } } : undefined);
+}
 
 const flux = new Flux("flux", { kubeconfig: cluster.kubeconfig, settings: config.flux });
 
@@ -43,6 +55,16 @@ const strimzi = new StrimziOperator("strimzi", {
     dependsOn: [flux.ready, ...namespaces],
 }, onCluster);
 
+// Only when the consumers autoscale: KEDA is then the one thing that sets their replica count.
+const keda = config.keda
+    ? new Keda("keda", {
+        fluxNamespace: flux.namespace,
+        settings: config.keda,
+        namespaceLabels: podSecurity("baseline"),
+        dependsOn: [flux.ready],
+    }, onCluster)
+    : undefined;
+
 const appUser = "sample-app";
 const appGroup = "sample-app";
 const kafka = new KafkaCluster("kafka", {
@@ -51,7 +73,11 @@ const kafka = new KafkaCluster("kafka", {
     appUser,
     appGroup,
     appTopic: config.app.topic,
-    clientPodLabels: [sampleAppLabels],
+    // KEDA's operator reads the group's offsets with the app user's credentials (see ConsumerScaler).
+    clients: [
+        { podLabels: sampleAppLabels },
+        ...(keda ? [{ podLabels: kedaOperatorPodLabels, namespace: keda.namespace }] : []),
+    ],
 }, onCluster);
 
 const image = new SampleAppImage("sample-app-image", {
@@ -68,6 +94,20 @@ const app = new SampleApp("sample-app", {
     kafka: kafka.connection,
     dependsOn: kafka.readyFor,
 }, onCluster);
+
+if (keda && config.app.autoscaling) {
+    new ConsumerScaler("sample-app-scaler", {
+        namespace: config.kafka.namespace,
+        deployment: app.consumer,
+        container: sampleAppContainer,
+        usernameEnv: saslUsernameEnv,
+        settings: config.app.autoscaling,
+        groupId: appGroup,
+        topic: config.app.topic,
+        kafka: kafka.connection,
+        keda: keda.release,
+    }, onCluster);
+}
 
 export const clusterName = cluster.name;
 export const kubeconfig = cluster.userKubeconfig;

@@ -42,4 +42,10 @@ export interface Cluster {
     readonly provider: k8s.Provider;
     /** How the sample-app image reaches the nodes. */
     readonly imageTarget: ImageTarget;
+    /**
+     * The resource whose deletion takes every Kubernetes object on the cluster with it, when nothing
+     * those objects hold outlives the cluster: kind's cluster. Unset for DOKS, whose volumes and load
+     * balancers must be deleted through Kubernetes.
+     */
+    readonly deletedWith?: pulumi.Resource;
 }

@@ -14,6 +14,7 @@ export const pinned = {
     kubernetes: "1.35.0",
     flux: "2.9.4",
     strimziChart: "1.2.0",
+    kedaChart: "2.20.2",
     kafka: "4.3.1",
 } as const;
 
@@ -138,13 +139,33 @@ export interface KafkaSettings {
     readonly topics: TopicSettings[];
 }
 
+export interface KedaSettings {
+    /** Exact KEDA chart version. */
+    readonly chartVersion: string;
+    /** Namespace the KEDA operator runs in. */
+    readonly namespace: string;
+}
+
+export interface ConsumerAutoscaling {
+    /** Fewest consumer replicas KEDA keeps (≥ 1: the consumers serve the dashboard). */
+    readonly minReplicas: number;
+    /** Most consumer replicas KEDA asks for; never above the topic's partitions. */
+    readonly maxReplicas: number;
+    /** Consumer-group lag per replica that KEDA's kafka trigger aims for. */
+    readonly lagThreshold: number;
+    /** How long KEDA's HPA waits on lower recommendations before scaling in. */
+    readonly scaleDownStabilizationSeconds: number;
+}
+
 export interface SampleAppSettings {
     /** Topic the app produces to and consumes from. */
     readonly topic: string;
     /** Producer Deployment replicas. */
     readonly producerReplicas: number;
-    /** Consumer Deployment replicas (what the dashboard shows scaling). */
+    /** Consumer Deployment replicas at creation; KEDA owns the count afterwards when autoscaling is on. */
     readonly consumerReplicas: number;
+    /** Consumers scaled on lag by KEDA, or undefined for a fixed count. */
+    readonly autoscaling?: ConsumerAutoscaling;
     /** Messages/s per producer, or "max". */
     readonly produceRate: string;
 }
@@ -162,6 +183,8 @@ export interface StackConfig {
     readonly strimzi: StrimziSettings;
     /** Kafka cluster. */
     readonly kafka: KafkaSettings;
+    /** KEDA release, present only when the consumers autoscale. */
+    readonly keda?: KedaSettings;
     /** Sample app deployment. */
     readonly app: SampleAppSettings;
 }
@@ -279,6 +302,13 @@ const settingsSchema = z.object({
     appProduceRate: z.string().regex(/^(max|\d+)$/, { error: "must be a whole number of messages/s or max" })
         .refine(v => v === "max" || Number(v) <= 1_000_000, { error: "must be ≤ 1000000 messages/s (the sample app's limit) or max" })
         .default("100"),
+    appAutoscaling: bool.default(true),
+    appMinConsumerReplicas: positiveInt("replica count").optional(),
+    appMaxConsumerReplicas: positiveInt("replica count", 10_000).optional(),
+    appLagThreshold: positiveInt("message count", 1_000_000).optional(),
+    appScaleDownStabilizationSeconds: nonNegativeInt(3600).optional(),
+    kedaChartVersion: semver.default(pinned.kedaChart),
+    kedaNamespace: dnsLabel.default("keda"),
 }).strict();
 
 type Settings = z.infer<typeof settingsSchema>;
@@ -411,6 +441,36 @@ export function parseConfig(source: ConfigSource, secret: (key: string) => pulum
     const appTopic = s.appTopic ?? topics[0].name;
     if (!names.includes(appTopic)) problem("appTopic", `must be one of the declared topics: ${names.join(", ")}`);
 
+    let autoscaling: ConsumerAutoscaling | undefined;
+    const autoscalingKeys = ["appMinConsumerReplicas", "appMaxConsumerReplicas", "appLagThreshold",
+        "appScaleDownStabilizationSeconds", "kedaChartVersion", "kedaNamespace"] as const;
+    if (s.appAutoscaling) {
+        // A consumer beyond the partition count gets no partition and idles: the topic bounds the maximum.
+        const partitions = topics.find(t => t.name === appTopic)?.partitions ?? 1;
+        const minReplicas = s.appMinConsumerReplicas ?? 1;
+        const maxReplicas = s.appMaxConsumerReplicas ?? partitions;
+        if (maxReplicas > partitions) {
+            problem("appMaxConsumerReplicas", `must be ≤ the ${partitions} partitions of topic ${appTopic}: a consumer beyond them gets no partition and idles`);
+        }
+        if (minReplicas > maxReplicas) {
+            problem("appMinConsumerReplicas", `must be ≤ appMaxConsumerReplicas (${maxReplicas})`);
+        }
+        if (s.appConsumerReplicas < minReplicas || s.appConsumerReplicas > maxReplicas) {
+            problem("appConsumerReplicas", `must be within appMinConsumerReplicas..appMaxConsumerReplicas (${minReplicas}..${maxReplicas}) with appAutoscaling=true: it is the count KEDA starts from`);
+        }
+        if ([s.kafkaNamespace, s.strimziNamespace].includes(s.kedaNamespace) || reservedNamespaces.includes(s.kedaNamespace)) {
+            problem("kedaNamespace", `must differ from kafkaNamespace and strimziNamespace and not be reserved (${reservedNamespaces.join(", ")}): KEDA gets its own namespace`);
+        }
+        autoscaling = {
+            minReplicas, maxReplicas, lagThreshold: s.appLagThreshold ?? 100,
+            scaleDownStabilizationSeconds: s.appScaleDownStabilizationSeconds ?? 300,
+        };
+    } else {
+        for (const key of autoscalingKeys.filter(k => raw[k] !== undefined)) {
+            problem(key, "only applies with appAutoscaling=true");
+        }
+    }
+
     if (s.storageType === "ephemeral" && s.storageClass) {
         problem("storageClass", "only applies to storageType=persistent-claim");
     }
@@ -525,8 +585,9 @@ export function parseConfig(source: ConfigSource, secret: (key: string) => pulum
         },
         app: {
             topic: appTopic, producerReplicas: s.appProducerReplicas, consumerReplicas: s.appConsumerReplicas,
-            produceRate: s.appProduceRate,
+            produceRate: s.appProduceRate, autoscaling,
         },
+        keda: autoscaling ? { chartVersion: s.kedaChartVersion, namespace: s.kedaNamespace } : undefined,
     };
 }
 

@@ -15,8 +15,16 @@ export interface KafkaClusterArgs {
     readonly appGroup: string;
     /** Topic the app user may read and write. */
     readonly appTopic: string;
-    /** Labels of the pods allowed to reach the listener (Strimzi writes the NetworkPolicy). */
-    readonly clientPodLabels: Record<string, string>[];
+    /** Pods allowed to reach the listener (Strimzi writes the NetworkPolicy). */
+    readonly clients: KafkaClientPods[];
+}
+
+/** Pods allowed to reach the Kafka listener. */
+export interface KafkaClientPods {
+    /** Labels of the pods. */
+    readonly podLabels: Record<string, string>;
+    /** Their namespace, when it is not the Kafka cluster's. */
+    readonly namespace?: string;
 }
 
 /** How clients reach the cluster from inside Kubernetes. */
@@ -116,7 +124,11 @@ export class KafkaCluster extends pulumi.ComponentResource {
 
         const scram = s.auth === "scram-sha-512";
         // Only the listed client pods may reach the listener; Strimzi turns the peers into a NetworkPolicy.
-        const networkPolicyPeers = args.clientPodLabels.map(matchLabels => ({ podSelector: { matchLabels } }));
+        // A pod selector alone matches the Kafka namespace only; pods elsewhere need their namespace named too.
+        const networkPolicyPeers = args.clients.map(c => ({
+            ...(c.namespace ? { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": c.namespace } } } : {}),
+            podSelector: { matchLabels: c.podLabels },
+        }));
         const listener = scram
             ? { name: "tls", port: 9093, type: "internal", tls: true, authentication: { type: "scram-sha-512" }, networkPolicyPeers }
             : { name: "plain", port: 9092, type: "internal", tls: false, networkPolicyPeers };

@@ -29,6 +29,8 @@ export class KindCluster extends pulumi.ComponentResource implements Cluster {
     public readonly provider: k8s.Provider;
     /** Images reach the nodes by `kind load docker-image`. */
     public readonly imageTarget: ImageTarget;
+    /** The cluster's Command: deleting a kind cluster deletes everything on it. */
+    public readonly deletedWith: pulumi.Resource;
 
     constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kafka-on-k8s:cluster:KindCluster", name, {}, opts);
@@ -59,6 +61,7 @@ export class KindCluster extends pulumi.ComponentResource implements Cluster {
             deleteBeforeReplace: true,
         });
 
+        this.deletedWith = create;
         this.name = pulumi.output(args.name);
         this.kubeconfig = pulumi.secret(create.stdout);
         this.userKubeconfig = this.kubeconfig;

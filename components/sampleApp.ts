@@ -8,6 +8,10 @@ const caMountPath = "/etc/kafka-ca";
 
 /** Labels of every sample-app pod: what Kafka's listener admits and the policies recognise. */
 export const sampleAppLabels = { "app.kubernetes.io/name": "kafka-sample-app", "app.kubernetes.io/part-of": "kafka-on-k8s" };
+/** Name of the app's container in both Deployments. */
+export const sampleAppContainer = "app";
+/** Environment variable holding the SASL user name, when the listener authenticates. */
+export const saslUsernameEnv = "KAFKA_SASL_USERNAME";
 
 export interface SampleAppArgs {
     /** Namespace to run in (the Kafka cluster's). */
@@ -31,6 +35,8 @@ export interface SampleAppArgs {
 export class SampleApp extends pulumi.ComponentResource {
     /** Service name of the dashboard. */
     public readonly serviceName: pulumi.Output<string>;
+    /** The consumer Deployment, what KEDA scales. */
+    public readonly consumer: k8s.apps.v1.Deployment;
     /** Port of the dashboard. */
     public readonly port: number = httpPort;
 
@@ -45,13 +51,14 @@ export class SampleApp extends pulumi.ComponentResource {
             { name: "KAFKA_GROUP_ID", value: args.groupId },
             { name: "HTTP_PORT", value: String(httpPort) },
             ...(kafka.scram ? [
-                { name: "KAFKA_SASL_USERNAME", value: kafka.scram.username },
+                { name: saslUsernameEnv, value: kafka.scram.username },
                 { name: "KAFKA_SASL_PASSWORD", valueFrom: { secretKeyRef: { name: kafka.scram.passwordSecret, key: "password" } } },
             ] : []),
             ...(kafka.tlsCaSecret ? [{ name: "KAFKA_TLS_CA_FILE", value: `${caMountPath}/${kafka.tlsCaSecret.key}` }] : []),
         ];
 
-        const deployment = (component: "producer" | "consumer", replicas: number, roleEnv: k8s.types.input.core.v1.EnvVar[]) => {
+        const deployment = (component: "producer" | "consumer", replicas: number, roleEnv: k8s.types.input.core.v1.EnvVar[],
+            ignoreChanges: string[] = []) => {
             const labels = { ...appLabels, "app.kubernetes.io/component": component };
             // A node drain takes one replica at a time, so the group never loses every member at once.
             new k8s.policy.v1.PodDisruptionBudget(`${name}-${component}-pdb`, {
@@ -76,7 +83,7 @@ export class SampleApp extends pulumi.ComponentResource {
                                 seccompProfile: { type: "RuntimeDefault" },
                             },
                             containers: [{
-                                name: "app",
+                                name: sampleAppContainer,
                                 image: args.image,
                                 env: [...env, ...roleEnv],
                                 ports: [{ name: "http", containerPort: httpPort }],
@@ -103,14 +110,18 @@ export class SampleApp extends pulumi.ComponentResource {
                         },
                     },
                 },
-            }, { parent: this, dependsOn: args.dependsOn });
+            }, { parent: this, dependsOn: args.dependsOn, ignoreChanges });
         };
 
         deployment("producer", settings.producerReplicas, [
             { name: "APP_ROLE", value: "producer" },
             { name: "PRODUCE_RATE", value: settings.produceRate },
         ]);
-        deployment("consumer", settings.consumerReplicas, [{ name: "APP_ROLE", value: "consumer" }]);
+        // With autoscaling, KEDA's HPA sets spec.replicas through the scale subresource; re-applying the stack
+        // file's count on the next `pulumi up` would undo its decision (and rebalance the group twice), so
+        // Pulumi sets the count only at creation.
+        this.consumer = deployment("consumer", settings.consumerReplicas, [{ name: "APP_ROLE", value: "consumer" }],
+            settings.autoscaling ? ["spec.replicas"] : []);
 
         // kubectl port-forward picks one pod behind the Service; every consumer's dashboard shows the group.
         const service = new k8s.core.v1.Service(`${name}-service`, {

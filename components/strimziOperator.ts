@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StrimziSettings } from "./config";
+import { operatorRelease } from "./helmRelease";
 
 export const strimziChartUrl = "oci://quay.io/strimzi-helm/strimzi-kafka-operator";
 
@@ -15,8 +16,7 @@ export interface StrimziOperatorArgs {
 
 /**
  * The Strimzi cluster operator, installed by Flux from its OCI chart. Pulumi declares the Flux source
- * and HelmRelease and waits until the release is Ready: only then do the Kafka CRDs exist, and
- * pulumi-kubernetes' own retry on a missing CRD (~30 s) is far shorter than a Flux install.
+ * and HelmRelease and waits until the release is Ready (see operatorRelease).
  */
 export class StrimziOperator extends pulumi.ComponentResource {
     /** The HelmRelease; Ready means the operator runs and its CRDs are installed. */
@@ -39,35 +39,21 @@ export class StrimziOperator extends pulumi.ComponentResource {
             },
         }, { parent: this, dependsOn: args.dependsOn });
 
-        this.release = new k8s.apiextensions.CustomResource(`${name}-release`, {
-            apiVersion: "helm.toolkit.fluxcd.io/v2",
-            kind: "HelmRelease",
-            metadata: {
-                name: "strimzi-operator",
-                namespace: args.fluxNamespace,
-                annotations: {
-                    "pulumi.com/waitFor": "condition=Ready",
-                    "pulumi.com/timeoutSeconds": "900",
-                },
-            },
-            spec: {
-                interval: "30m",
-                releaseName: "strimzi-operator",
-                targetNamespace: settings.namespace,
-                chartRef: { kind: "OCIRepository", name: "strimzi-chart", namespace: args.fluxNamespace },
-                install: { crds: "CreateReplace", remediation: { retries: 3 } },
-                upgrade: { crds: "CreateReplace", remediation: { retries: 3, remediateLastFailure: true } },
-                values: {
-                    replicas: settings.replicas,
-                    watchNamespaces: settings.watchNamespaces,
-                    leaderElection: { enable: true },
-                    // Operands get the restricted Pod Security Standard's security contexts, so the Kafka
-                    // namespace can enforce it.
-                    extraEnvs: [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }],
-                    resources: {
-                        requests: { cpu: "200m", memory: "384Mi" },
-                        limits: { memory: "384Mi" },
-                    },
+        this.release = operatorRelease(`${name}-release`, {
+            name: "strimzi-operator",
+            fluxNamespace: args.fluxNamespace,
+            targetNamespace: settings.namespace,
+            chart: { chartRef: { kind: "OCIRepository", name: "strimzi-chart", namespace: args.fluxNamespace } },
+            values: {
+                replicas: settings.replicas,
+                watchNamespaces: settings.watchNamespaces,
+                leaderElection: { enable: true },
+                // Operands get the restricted Pod Security Standard's security contexts, so the Kafka
+                // namespace can enforce it.
+                extraEnvs: [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }],
+                resources: {
+                    requests: { cpu: "200m", memory: "384Mi" },
+                    limits: { memory: "384Mi" },
                 },
             },
         }, { parent: this, dependsOn: [source, ...args.dependsOn] });

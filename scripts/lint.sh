@@ -60,7 +60,8 @@ echo "lint: $("$actionlint" -version | head -n 1) actionlint, shellcheck $(shell
 shopt -s nullglob
 workflows=(.github/workflows/*.yml .github/workflows/*.yaml)
 shopt -u nullglob
-mapfile -t scripts < <(git ls-files '*.sh')
+# The convergence stage's test doubles are shell scripts named after the CLIs they stand in for.
+mapfile -t scripts < <(git ls-files '*.sh' 'test/converge/doubles/*')
 if [[ -f .ci/run ]]; then
   scripts+=(.ci/run)
 fi
@@ -103,6 +104,8 @@ same_version "Flux ($e2e FLUX_VERSION vs pinned.flux)" \
   "$(pinned_value flux)" "$(workflow_value "$e2e" FLUX_VERSION)"
 same_version "Flux action ref ($e2e fluxcd/flux2/action@ vs pinned.flux)" \
   "v$(pinned_value flux)" "$(sed -n 's|^ *uses: fluxcd/flux2/action@\([^ ]*\).*$|\1|p' "$e2e" | sort -u)"
+same_version "flux CLI the convergence stage builds (scripts/apiserver/versions.env FLUX_VERSION vs pinned.flux)" \
+  "v$(pinned_value flux)" "$(sed -n 's/^FLUX_VERSION=//p' scripts/apiserver/versions.env)"
 same_version "kubectl ($e2e KUBECTL_VERSION vs pinned.kubernetes)" \
   "v$(pinned_value kubernetes)" "$(workflow_value "$e2e" KUBECTL_VERSION)"
 same_version "Pulumi CLI ($pr pulumi-version vs $e2e PULUMI_VERSION)" \

@@ -31,7 +31,7 @@ const firstContainer = (deployment: KubeObject): KubeObject => deployment.spec.t
 const variants: readonly BrokenVariant[] = [
     {
         title: "HelmRelease with both chart and chartRef (Flux CEL rule)",
-        stack: "dev", kind: "HelmRelease",
+        stack: "dev", kind: "HelmRelease", name: "strimzi-operator",
         breakIt: o => { o.spec.chart = { spec: { chart: "strimzi-kafka-operator", version: "1.2.0", sourceRef: { kind: "HelmRepository", name: "strimzi" } } }; },
         rejection: /either chart or chartRef must be set/,
     },
@@ -107,6 +107,30 @@ const variants: readonly BrokenVariant[] = [
         breakIt: o => { firstContainer(o).securityContext = { ...firstContainer(o).securityContext, runAsUser: -1 }; },
         rejection: /runAsUser: Invalid value: -1: must be between 0 and 2147483647, inclusive/,
     },
+    {
+        title: "ScaledObject whose maximum is zero replicas",
+        stack: "do", kind: "ScaledObject",
+        breakIt: o => { o.spec.maxReplicaCount = 0; },
+        rejection: /spec\.maxReplicaCount in body should be greater than or equal to 1/,
+    },
+    {
+        title: "ScaledObject whose minimum exceeds its maximum (KEDA CEL rule, beyond a JSON-schema check)",
+        stack: "dev", kind: "ScaledObject",
+        breakIt: o => { o.spec.minReplicaCount = 5; o.spec.maxReplicaCount = 3; },
+        rejection: /minReplicaCount must be less than or equal to maxReplicaCount/,
+    },
+    {
+        title: "ScaledObject without triggers",
+        stack: "dev", kind: "ScaledObject",
+        breakIt: o => { delete o.spec.triggers; },
+        rejection: /spec\.triggers: Required value/,
+    },
+    {
+        title: "TriggerAuthentication reading a Secret without naming its key",
+        stack: "do", kind: "TriggerAuthentication",
+        breakIt: o => { delete o.spec.secretTargetRef[0].key; },
+        rejection: /spec\.secretTargetRef\[0\]\.key: Required value/,
+    },
 ];
 
 const describeObject = (o: KubeObject) => `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata?.name}`;
@@ -167,7 +191,8 @@ describe("API server: every object of the program through a real kube-apiserver"
         it(`accepts every Kubernetes object of stack ${stack} (server-side apply dry-run, strict)`, async function () {
             const declared = objects.get(stack) ?? [];
             // Guards against passing vacuously if the program stopped declaring what it exists for.
-            for (const kind of ["Namespace", "HelmRelease", "Kafka", "KafkaNodePool", "KafkaTopic", "Deployment", "Service"]) {
+            for (const kind of ["Namespace", "HelmRelease", "HelmRepository", "Kafka", "KafkaNodePool", "KafkaTopic", "Deployment", "Service",
+                "ScaledObject", ...(stack === "do" ? ["TriggerAuthentication"] : [])]) {
                 assert.ok(declared.some(o => o.kind === kind), `stack ${stack} declares no ${kind}`);
             }
             // Namespaces were created in before(); CRDs are installed; everything else follows in program order.

@@ -21,10 +21,16 @@ const shared = {
     "kafka-on-k8s:flux:Flux": 1,
     "command:local:Command": 0, // per stack below
     "pulumi:providers:kubernetes": 1,
-    "kubernetes:core/v1:Namespace": 2,
+    // kafka, strimzi-system, keda
+    "kubernetes:core/v1:Namespace": 3,
     "kafka-on-k8s:strimzi:StrimziOperator": 1,
     "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository": 1,
-    "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease": 1,
+    // Strimzi's and KEDA's
+    "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease": 2,
+    "kafka-on-k8s:keda:Keda": 1,
+    "kubernetes:source.toolkit.fluxcd.io/v1:HelmRepository": 1,
+    "kafka-on-k8s:app:ConsumerScaler": 1,
+    "kubernetes:keda.sh/v1alpha1:ScaledObject": 1,
     "kafka-on-k8s:kafka:KafkaCluster": 1,
     "kubernetes:kafka.strimzi.io/v1:Kafka": 1,
     "kubernetes:kafka.strimzi.io/v1:KafkaTopic": 1,
@@ -53,6 +59,7 @@ const expected: Record<"dev" | "do", Record<string, number>> = {
         "command:local:Command": 2,
         "kubernetes:kafka.strimzi.io/v1:KafkaNodePool": 2,
         "kubernetes:kafka.strimzi.io/v1:KafkaUser": 1,
+        "kubernetes:keda.sh/v1alpha1:TriggerAuthentication": 1,
         // and the Strimzi operator's, with two replicas
         "kubernetes:policy/v1:PodDisruptionBudget": 3,
     },
@@ -102,7 +109,7 @@ describe("engine: pulumi preview with the policy pack (the PR check)", function 
             // The stack policies cannot see objects on a cluster that does not exist yet; they say so.
             const notices = run.policies.filter(p => p.enforcementLevel === "advisory" && /can't run policy/.test(p.message));
             assert.deepStrictEqual(notices.map(p => p.policyName).sort(), [
-                "consumer-within-partitions", "kafka-replicas-within-brokers", "sample-app-disruption-budget",
+                "consumer-within-partitions", "kafka-replicas-within-brokers", "sample-app-disruption-budget", "scaled-consumer-target",
                 ...(stack === "do" ? ["doks-nodes-for-anti-affinity"] : []),
             ].sort());
             for (const notice of notices) assert.match(notice.message, /not known yet/);

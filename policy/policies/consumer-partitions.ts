@@ -19,7 +19,7 @@ const DEFAULT_TOPIC = "demo-events";
 const BOOTSTRAP_HOST = /^([a-z0-9-]+)-kafka-bootstrap(?:\.([a-z0-9-]+))?/;
 
 /** The `KafkaTopic`s a consumer reads: matching topic name, narrowed to the cluster of its bootstrap. */
-function consumedTopics(resources: readonly PolicyResource[], topicName: string, brokers: string | undefined,
+export function consumedTopics(resources: readonly PolicyResource[], topicName: string, brokers: string | undefined,
     namespace: string): PolicyResource[] {
     const topics = resources.filter((r) => r.type === KAFKA_TOPIC &&
         (r.props.spec?.topicName ?? r.props.metadata?.name ?? r.name) === topicName);
@@ -32,7 +32,7 @@ function consumedTopics(resources: readonly PolicyResource[], topicName: string,
 }
 
 /** Partitions of a topic; unset means the cluster's `num.partitions` (Kafka default 1). */
-function partitionsOf(topic: PolicyResource, resources: readonly PolicyResource[]): number {
+export function partitionsOf(topic: PolicyResource, resources: readonly PolicyResource[]): number {
     if (topic.props.spec?.partitions !== undefined) {
         return toInteger(topic.props.spec.partitions);
     }

@@ -10,11 +10,12 @@ import { kafkaReplicationConfig } from "./kafka-config";
 import { nodeResources } from "./node-resources";
 import { replicasWithinBrokers } from "./replicas-within-brokers";
 import { sampleAppDeployment } from "./sample-app";
+import { scaledConsumerTarget } from "./scaled-consumer";
 import { persistentStorage } from "./storage";
 import { strimziRelease } from "./strimzi-release";
 import { topicReplicas } from "./topics";
 
-/** Every policy of the pack: resource policies 1-8, stack policies 9-11, then the production checks 12-14. */
+/** Every policy of the pack: resource policies 1-8, stack policies 9-11, the production checks 12-14, then KEDA's 15. */
 export const policies: Policies = [
     brokerReplicas,
     controllerReplicas,
@@ -30,4 +31,5 @@ export const policies: Policies = [
     nodeResources,
     controllersSpread,
     appDisruptionBudget,
+    scaledConsumerTarget,
 ];

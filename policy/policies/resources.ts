@@ -13,6 +13,9 @@ export const HELM_RELEASE = "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease";
 /** Flux `OCIRepository` (a Helm chart pulled from an OCI registry). */
 export const OCI_REPOSITORY = "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository";
 
+/** KEDA `ScaledObject` (scales a workload on its triggers' metrics). */
+export const SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject";
+
 /** Label that ties node pools, topics and users to their `Kafka` cluster. */
 export const CLUSTER_LABEL = "strimzi.io/cluster";
 

@@ -124,7 +124,10 @@ const schema = z
     PRODUCE_LIMIT: int("PRODUCE_LIMIT", 0, Number.MAX_SAFE_INTEGER, 0),
     MESSAGE_BYTES: int("MESSAGE_BYTES", 64, 1_000_000, 256),
     PRODUCE_BATCH_SIZE: int("PRODUCE_BATCH_SIZE", 1, 100_000, 1000),
-    PRODUCE_MAX_IN_FLIGHT: int("PRODUCE_MAX_IN_FLIGHT", 1, 64, 4),
+    // One send at a time keeps each stream stored in sequence order: with several in flight KafkaJS let
+    // later sends overtake earlier ones (up to 4 places seen), and a partition handed over between two
+    // such messages showed up as a gap on both replicas though nothing was lost.
+    PRODUCE_MAX_IN_FLIGHT: int("PRODUCE_MAX_IN_FLIGHT", 1, 64, 1),
     PRODUCE_LINGER_MS: int("PRODUCE_LINGER_MS", 0, 1000, 5),
     PRODUCE_KEYS: int("PRODUCE_KEYS", 1, 10_000, 32),
     PRODUCE_RESEND_MAX_BYTES: int("PRODUCE_RESEND_MAX_BYTES", 1 << 20, 4 * 1024 ** 3, 32 << 20),

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Builds kube-apiserver and etcd from the committed wrapper modules into a cache outside the repo,
-# keyed by version, and reuses them when present. Prints one line per binary on stdout,
+# Builds the local control plane's tools from the committed wrapper modules (and flux from its own
+# module) into a cache outside the repo, keyed by version, and reuses them when present.
+# Usage: build.sh [tool...]; tools: etcd kube-apiserver kube-controller-manager kube-scheduler kwok
+# flux; default etcd kube-apiserver (the API-server stage). Prints one line per binary on stdout,
 # `<name> built|reused <path>`; progress and timings go to stderr. A cold build takes minutes on 2 cores.
 set -euo pipefail
 
@@ -22,14 +24,16 @@ fi
 # The wrapper go.mod must build exactly the version pinned in versions.env.
 require_pinned() {
   local module_dir="$1" module="$2" version="$3"
-  if ! grep -Eq "^(require )?[[:space:]]*$module $version\$" "$here/$module_dir/go.mod"; then
+  if ! grep -Eq "^(require )?[[:space:]]*$module $version( // indirect)?\$" "$here/$module_dir/go.mod"; then
     log "$module_dir/go.mod does not require $module $version from versions.env; run scripts/apiserver/pin.sh"
     exit 1
   fi
 }
 
+# Builds (or reuses) one cached binary with `go build` in a module directory.
+# Arguments: name version dir package ldflags.
 build() {
-  local name="$1" version="$2" module_dir="$3" ldflags="-s ${4:-}"
+  local name="$1" version="$2" dir="$3" package="$4" ldflags="-s ${5:-}"
   local out_dir="$tools_dir/$name-$version"
   local binary="$out_dir/$name"
   local status=reused
@@ -41,22 +45,93 @@ build() {
     local started=$SECONDS
     mkdir -p "$out_dir"
     # Build to a temporary name so an interrupted build never leaves a binary that looks complete.
-    (cd "$here/$module_dir" && go build -trimpath -ldflags="$ldflags" -o "$binary.partial" .)
+    (cd "$dir" && go build -trimpath -ldflags="$ldflags" -o "$binary.partial" "$package")
     mv "$binary.partial" "$binary"
     log "$name $version: built in $((SECONDS - started)) s ($(du -h "$binary" | cut -f1))"
   fi
   printf '%s %s %s\n' "$name" "$status" "$binary"
 }
 
+module_dir() {
+  go mod download -json "$1" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'
+}
+
+# flux2 cannot be built with `go install` (its go.mod has replace directives) and embeds
+# manifests/*.yaml that its release makes from GitHub release assets. Each asset is a controller's
+# config/crd or config/manager rendered by kustomize, and those ship in the controllers' Go modules:
+# rebuild them from the module proxy at the versions flux2's manifests/bases pin. Only `flux install`'s
+# default controllers are rendered (the extras are not needed here; source-watcher is not on the proxy).
+prepare_flux_source() {
+  local work="$1" src controller url version release mod
+  src="$(module_dir "github.com/fluxcd/flux2/v2@$FLUX_VERSION")"
+  cp -r "$src/." "$work"
+  chmod -R u+w "$work"
+  mkdir -p "$work/cmd/flux/manifests"
+  for controller in source-controller kustomize-controller helm-controller notification-controller; do
+    local base="$work/manifests/bases/$controller"
+    url="$(grep -Eo "https://github.com/fluxcd/$controller/releases/download/v[^/]+/" "$base/kustomization.yaml" | head -n 1)"
+    version="${url%/}"
+    version="${version##*/}"
+    [[ -n "$version" ]] || { log "no $controller version in $base/kustomization.yaml"; exit 1; }
+    mod="$(module_dir "github.com/fluxcd/$controller@$version")"
+    kubectl kustomize "$mod/config/crd" >"$base/$controller.crds.yaml"
+    kubectl kustomize "$mod/config/manager" >"$base/$controller.deployment.yaml"
+    release="https://github.com/fluxcd/$controller/releases/download/$version/"
+    sed -i "s#$release##" "$base/kustomization.yaml"
+    kubectl kustomize "$base" >"$work/cmd/flux/manifests/$controller.yaml"
+    log "flux: $controller $version manifests rendered from its Go module"
+  done
+  kubectl kustomize "$work/manifests/rbac" >"$work/cmd/flux/manifests/rbac.yaml"
+  kubectl kustomize "$work/manifests/policies" >"$work/cmd/flux/manifests/policies.yaml"
+}
+
+build_flux() {
+  local binary="$tools_dir/flux-$FLUX_VERSION/flux" work
+  if [[ -x "$binary" ]]; then
+    build flux "$FLUX_VERSION" . . # reports the cached binary
+    return
+  fi
+  command -v kubectl >/dev/null || { log "kubectl (its kustomize) is needed to render flux's manifests"; exit 1; }
+  work="$(mktemp -d)"
+  # shellcheck disable=SC2064 # expand now: $work is local
+  trap "rm -rf '$work'" EXIT
+  prepare_flux_source "$work"
+  # flux compares this with --version when installing; upstream's release stamps it the same way.
+  build flux "$FLUX_VERSION" "$work" ./cmd/flux "-X main.VERSION=${FLUX_VERSION#v}"
+  rm -rf "$work"
+  trap - EXIT
+}
+
 require_pinned kube-apiserver k8s.io/kubernetes "$KUBERNETES_VERSION"
 require_pinned etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION"
-started=$SECONDS
-build etcd "$ETCD_VERSION" etcd
+require_pinned kwok sigs.k8s.io/kwok "$KWOK_VERSION"
 # Upstream's release build stamps the version; without it the server reports v0.0.0-master and
 # clients such as kubectl cannot tell which API version they are talking to.
 minor="${KUBERNETES_VERSION#v1.}"
 minor="${minor%%.*}"
 version_pkg=k8s.io/component-base/version
-build kube-apiserver "$KUBERNETES_VERSION" kube-apiserver \
-  "-X $version_pkg.gitVersion=$KUBERNETES_VERSION -X $version_pkg.gitMajor=1 -X $version_pkg.gitMinor=$minor -X $version_pkg.gitTreeState=clean"
+kube_ldflags="-X $version_pkg.gitVersion=$KUBERNETES_VERSION -X $version_pkg.gitMajor=1 -X $version_pkg.gitMinor=$minor -X $version_pkg.gitTreeState=clean"
+
+started=$SECONDS
+(($#)) || set -- etcd kube-apiserver
+# One after another: on 2 cores parallel go builds only thrash.
+for tool in "$@"; do
+  case "$tool" in
+    etcd) build etcd "$ETCD_VERSION" "$here/etcd" . ;;
+    kube-apiserver) build kube-apiserver "$KUBERNETES_VERSION" "$here/kube-apiserver" . "$kube_ldflags" ;;
+    kube-controller-manager | kube-scheduler)
+      build "$tool" "$KUBERNETES_VERSION" "$here/kube-apiserver" "./cmd/$tool" "$kube_ldflags" ;;
+    kwok)
+      build kwok "$KWOK_VERSION" "$here/kwok" sigs.k8s.io/kwok/cmd/kwok
+      # The standalone binary ships no Stages ("no stages found"): render the module's defaults beside it.
+      stages="$tools_dir/kwok-$KWOK_VERSION/stages.yaml"
+      if [[ ! -s "$stages" ]]; then
+        kubectl kustomize "$(module_dir "sigs.k8s.io/kwok@$KWOK_VERSION")/kustomize/stage/fast" >"$stages.partial"
+        mv "$stages.partial" "$stages"
+      fi
+      ;;
+    flux) build_flux ;;
+    *) log "unknown tool: $tool"; exit 2 ;;
+  esac
+done
 log "done in $((SECONDS - started)) s"

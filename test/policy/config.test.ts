@@ -84,7 +84,7 @@ describe("policy pack structure", () => {
             strictEqual(policy.configSchema?.properties.enforcementLevel, undefined, policy.name);
             strictEqual(typeof policy.description, "string");
         }
-        strictEqual(policies.length, 14);
+        strictEqual(policies.length, 15);
     });
 
     it("constructs the PolicyPack only in policy/index.ts", () => {

@@ -10,6 +10,7 @@ export const HELM_RELEASE = "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease";
 export const OCI_REPOSITORY = "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository";
 export const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 export const DOKS_CLUSTER = "digitalocean:index/kubernetesCluster:KubernetesCluster";
+export const SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject";
 
 /** Where a Strimzi object lives. */
 export interface Placement {
@@ -171,5 +172,28 @@ export function doksCluster(nodePool: Record<string, unknown> = { nodeCount: 3 }
     return {
         type: DOKS_CLUSTER, name: "kafka-do-cluster",
         props: { name: "kafka-do", region: "ams3", version: "1.35.1-do.0", nodePool: { name: "kafka-do-pool", size: "s-4vcpu-8gb", ...nodePool } },
+    };
+}
+
+/** A KEDA ScaledObject scaling the sample-app consumers on demo-events (1..12, the topic's partitions). */
+export function scaledObject(spec: Record<string, unknown> = {}, trigger: Record<string, string> = {}): TestResource {
+    return {
+        type: SCALED_OBJECT, name: "sample-app-scaler-scaledobject",
+        props: {
+            apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject",
+            metadata: { name: "sample-app-consumer", namespace: "kafka" },
+            spec: {
+                scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "sample-app-consumer" },
+                minReplicaCount: 2, maxReplicaCount: 12,
+                triggers: [{
+                    type: "kafka",
+                    metadata: {
+                        bootstrapServers: "kafka-kafka-bootstrap.kafka.svc:9093", consumerGroup: "sample-app",
+                        topic: "demo-events", lagThreshold: "100", ...trigger,
+                    },
+                }],
+                ...spec,
+            },
+        },
     };
 }

@@ -119,6 +119,28 @@ const table: [string, StackName, Record<string, unknown>, Record<string, string>
     ["DOKS without a token", "do", {}, {}, /^digitalocean:token = \(unset\): required for clusterKind=doks/],
     ["DOKS without a registry name", "do", { doRegistryName: undefined }, undefined, /^kafka-on-k8s:doRegistryName = \(unset\): required for clusterKind=doks/],
     ["autoscaling with max below count", "do", { doMaxNodes: 2 }, undefined, /^kafka-on-k8s:doMaxNodes = "2": must be ≥ doNodeCount \(3\)$/],
+    ["more consumer replicas than partitions", "do", { appMaxConsumerReplicas: 13 }, undefined,
+        /^kafka-on-k8s:appMaxConsumerReplicas = "13": must be ≤ the 12 partitions of topic demo-events: a consumer beyond them gets no partition and idles$/],
+    ["a default maximum above a smaller app topic's partitions", "dev", { topics: [{ name: "t", partitions: 4 }] }, undefined,
+        /^kafka-on-k8s:appMaxConsumerReplicas = "6": must be ≤ the 4 partitions of topic t/],
+    ["a consumer minimum above the maximum", "dev", { appMinConsumerReplicas: 5, appMaxConsumerReplicas: 4 }, undefined,
+        /^kafka-on-k8s:appMinConsumerReplicas = "5": must be ≤ appMaxConsumerReplicas \(4\)$/],
+    ["zero minimum consumers (they serve the dashboard)", "dev", { appMinConsumerReplicas: 0 }, undefined,
+        /^kafka-on-k8s:appMinConsumerReplicas = "0": must be ≥ 1/],
+    ["a starting consumer count outside the autoscaling bounds", "do", { appConsumerReplicas: 1 }, undefined,
+        /^kafka-on-k8s:appConsumerReplicas = "1": must be within appMinConsumerReplicas..appMaxConsumerReplicas \(2..12\) with appAutoscaling=true/],
+    ["a zero lag threshold", "dev", { appLagThreshold: 0 }, undefined, /^kafka-on-k8s:appLagThreshold = "0": must be ≥ 1 \(message count\)/],
+    ["a lag threshold that is not a number", "dev", { appLagThreshold: "lots" }, undefined, /^kafka-on-k8s:appLagThreshold = "lots": must be a message count/],
+    ["a scale-in window above KEDA's hour", "dev", { appScaleDownStabilizationSeconds: 4000 }, undefined,
+        /^kafka-on-k8s:appScaleDownStabilizationSeconds = "4000": must be ≤ 3600/],
+    ["an autoscaling switch that is not a boolean", "dev", { appAutoscaling: "sometimes" }, undefined,
+        /^kafka-on-k8s:appAutoscaling = "sometimes": must be true or false$/],
+    ["autoscaling settings with autoscaling off", "dev", { appAutoscaling: false }, undefined,
+        /^kafka-on-k8s:appMaxConsumerReplicas = "6": only applies with appAutoscaling=true$/],
+    ["a KEDA chart version that is not exact", "dev", { kedaChartVersion: "2.20" }, undefined,
+        /^kafka-on-k8s:kedaChartVersion = "2.20": must be an exact version MAJOR.MINOR.PATCH/],
+    ["KEDA in the Kafka namespace", "dev", { kedaNamespace: "kafka" }, undefined,
+        /^kafka-on-k8s:kedaNamespace = "kafka": must differ from kafkaNamespace and strimziNamespace/],
 ];
 
 describe("stack configuration", () => {
@@ -166,6 +188,24 @@ describe("stack configuration", () => {
     it("reports every problem at once", () => {
         const problems = problemsOf("dev", { clusterKind: "eks", brokerReplicas: 0, storageType: "tmpfs" });
         assert.strictEqual(problems.length, 3, problems.join("\n"));
+    });
+
+    it("bounds the consumers by the app topic's partitions unless told, and leaves KEDA out when autoscaling is off", () => {
+        const bounded = parse("dev", { appMinConsumerReplicas: undefined, appMaxConsumerReplicas: undefined, appLagThreshold: undefined });
+        assert.deepStrictEqual(bounded.app.autoscaling, { minReplicas: 1, maxReplicas: 6, lagThreshold: 100, scaleDownStabilizationSeconds: 300 });
+        assert.deepStrictEqual(bounded.keda, { chartVersion: "2.20.2", namespace: "keda" });
+        const fixed = parse("dev", { appAutoscaling: false, appMinConsumerReplicas: undefined, appMaxConsumerReplicas: undefined, appLagThreshold: undefined });
+        assert.strictEqual(fixed.app.autoscaling, undefined);
+        assert.strictEqual(fixed.keda, undefined);
+    });
+
+    it("declares no resource when the consumers could outnumber the partitions", async function () {
+        this.timeout(60000);
+        await assert.rejects(runProgram("do", { appMaxConsumerReplicas: 24 }), (e: Error) => {
+            assert.match(e.message, /kafka-on-k8s:appMaxConsumerReplicas = "24": must be ≤ the 12 partitions/);
+            assert.deepStrictEqual((e as Error & { declared: string[] }).declared, []);
+            return true;
+        });
     });
 
     it("declares no resource when the configuration is bad", async function () {

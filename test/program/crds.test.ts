@@ -24,7 +24,8 @@ describe("custom resources against the upstream CRDs", function () {
             const kinds = customResources[stack].map(o => `${o.apiVersion}/${o.kind}`);
             for (const expected of ["kafka.strimzi.io/v1/Kafka", "kafka.strimzi.io/v1/KafkaNodePool", "kafka.strimzi.io/v1/KafkaTopic",
                 "helm.toolkit.fluxcd.io/v2/HelmRelease", "source.toolkit.fluxcd.io/v1/OCIRepository",
-                ...(stack === "do" ? ["kafka.strimzi.io/v1/KafkaUser"] : [])]) {
+                "source.toolkit.fluxcd.io/v1/HelmRepository", "keda.sh/v1alpha1/ScaledObject",
+                ...(stack === "do" ? ["kafka.strimzi.io/v1/KafkaUser", "keda.sh/v1alpha1/TriggerAuthentication"] : [])]) {
                 assert.ok(kinds.includes(expected), `${stack} declares no ${expected}`);
             }
             const failures = customResources[stack].flatMap(o => validator.validate(o)
@@ -52,6 +53,12 @@ describe("custom resources against the upstream CRDs", function () {
         ["KafkaTopic", "zero partitions", o => { o.spec.partitions = 0; }, /\/spec\/partitions must be >= 1/],
         ["Kafka", "a listener without a port", o => { delete o.spec.kafka.listeners[0].port; }, /must have required property 'port'/],
         ["HelmRelease", "an unknown CRD policy", o => { o.spec.install.crds = "Always"; }, /\/spec\/install\/crds must be equal to one of the allowed values/],
+        ["ScaledObject", "a negative minimum", o => { o.spec.minReplicaCount = -1; }, /\/spec\/minReplicaCount must be >= 0/],
+        ["ScaledObject", "trigger metadata that is not a string", o => { o.spec.triggers[0].metadata.lagThreshold = 100; }, /\/spec\/triggers\/0\/metadata\/lagThreshold must be string/],
+        ["ScaledObject", "a misspelt scale-in window", o => {
+            const behavior = o.spec.advanced.horizontalPodAutoscalerConfig.behavior;
+            behavior.scaleDown.stabilisationWindowSeconds = behavior.scaleDown.stabilizationWindowSeconds;
+        }, /must NOT have additional properties.*stabilisationWindowSeconds/],
     ];
     for (const [kind, what, breakIt, expected] of broken) {
         it(`rejects a ${kind} with ${what}`, () => {

@@ -13,6 +13,9 @@ const t = {
     registry: "digitalocean:index/containerRegistry:ContainerRegistry",
     namespace: "kubernetes:core/v1:Namespace",
     ociRepository: "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository",
+    helmRepository: "kubernetes:source.toolkit.fluxcd.io/v1:HelmRepository",
+    scaledObject: "kubernetes:keda.sh/v1alpha1:ScaledObject",
+    triggerAuth: "kubernetes:keda.sh/v1alpha1:TriggerAuthentication",
     helmRelease: "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease",
     kafka: "kubernetes:kafka.strimzi.io/v1:Kafka",
     nodePool: "kubernetes:kafka.strimzi.io/v1:KafkaNodePool",
@@ -30,6 +33,8 @@ const one = (run: ProgramRun, type: string, name?: string): DeclaredResource => 
     return found[0];
 };
 const commandNamed = (run: ProgramRun, name: string) => one(run, t.command, name);
+const strimziRelease = (run: ProgramRun) => one(run, t.helmRelease, "strimzi-release");
+const kedaRelease = (run: ProgramRun) => one(run, t.helmRelease, "keda-release");
 const env = (d: DeclaredResource) => Object.fromEntries(
     (d.inputs.spec.template.spec.containers[0].env as { name: string; value?: string; valueFrom?: unknown }[])
         .map(e => [e.name, e.value ?? e.valueFrom]));
@@ -57,11 +62,13 @@ function wiring(stack: "dev" | "do", runOf: () => ProgramRun) {
     it("orders Flux → HelmRelease → Kafka → app with explicit dependencies", () => {
         const run = runOf();
         const flux = commandNamed(run, "flux-install");
-        const release = one(run, t.helmRelease);
+        const release = strimziRelease(run);
         const kafka = one(run, t.kafka);
         assert.ok(release.dependsOn.includes(ref(flux)), `HelmRelease depends on ${release.dependsOn}`);
         assert.ok(release.dependsOn.includes(ref(one(run, t.ociRepository))), "HelmRelease before its chart source");
-        for (const ns of ofType(run, t.namespace)) assert.ok(release.dependsOn.includes(ref(ns)), `HelmRelease before ${ns.name}`);
+        for (const ns of ofType(run, t.namespace).filter(n => n.name !== "keda-namespace")) {
+            assert.ok(release.dependsOn.includes(ref(ns)), `HelmRelease before ${ns.name}`);
+        }
         for (const cr of [...ofType(run, t.nodePool), kafka]) {
             assert.ok(cr.dependsOn.includes(ref(release)), `${ref(cr)} must wait for the HelmRelease`);
         }
@@ -77,7 +84,7 @@ function wiring(stack: "dev" | "do", runOf: () => ProgramRun) {
 
     it("waits for Ready on the HelmRelease, the Kafka cluster and its topics", () => {
         const run = runOf();
-        for (const r of [one(run, t.helmRelease), one(run, t.kafka), ...ofType(run, t.topic), ...ofType(run, t.user)]) {
+        for (const r of [...ofType(run, t.helmRelease), one(run, t.kafka), ...ofType(run, t.topic), ...ofType(run, t.user)]) {
             assert.strictEqual(r.inputs.metadata.annotations?.["pulumi.com/waitFor"], "condition=Ready", ref(r));
             assert.ok(Number(r.inputs.metadata.annotations?.["pulumi.com/timeoutSeconds"]) >= 300, `${ref(r)} timeout`);
         }
@@ -88,7 +95,7 @@ function wiring(stack: "dev" | "do", runOf: () => ProgramRun) {
         const source = one(run, t.ociRepository).inputs;
         assert.strictEqual(source.spec.url, "oci://quay.io/strimzi-helm/strimzi-kafka-operator");
         assert.deepStrictEqual(source.spec.ref, { tag: "1.2.0" });
-        const release = one(run, t.helmRelease).inputs;
+        const release = strimziRelease(run).inputs;
         assert.deepStrictEqual(release.spec.chartRef, { kind: "OCIRepository", name: source.metadata.name, namespace: "flux-system" });
         assert.strictEqual(release.spec.install.crds, "CreateReplace");
         assert.strictEqual(release.spec.upgrade.crds, "CreateReplace");
@@ -186,8 +193,60 @@ esac
         assert.strictEqual(labels.kafka["pod-security.kubernetes.io/enforce"], "restricted");
         assert.strictEqual(labels["strimzi-system"]["pod-security.kubernetes.io/enforce"], "baseline");
         assert.strictEqual(labels["strimzi-system"]["pod-security.kubernetes.io/warn"], "restricted");
-        assert.deepStrictEqual(one(run, t.helmRelease).inputs.spec.values.extraEnvs,
+        assert.strictEqual(labels.keda["pod-security.kubernetes.io/enforce"], "baseline");
+        assert.deepStrictEqual(strimziRelease(run).inputs.spec.values.extraEnvs,
             [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }]);
+    });
+
+    it("installs KEDA 2.20.2 through Flux into its own namespace, waiting for Flux", () => {
+        const run = runOf();
+        const source = one(run, t.helmRepository);
+        assert.deepStrictEqual(source.inputs.spec, { interval: "1h", url: "https://kedacore.github.io/charts" });
+        const release = kedaRelease(run);
+        assert.deepStrictEqual(release.inputs.spec.chart.spec, {
+            chart: "keda", version: "2.20.2",
+            sourceRef: { kind: "HelmRepository", name: source.inputs.metadata.name, namespace: "flux-system" },
+        });
+        assert.strictEqual(release.inputs.spec.targetNamespace, "keda");
+        assert.strictEqual(release.inputs.spec.install.crds, "CreateReplace");
+        for (const needed of [commandNamed(run, "flux-install"), source, one(run, t.namespace, "keda-namespace")]) {
+            assert.ok(release.dependsOn.includes(ref(needed)), `KEDA's HelmRelease must wait for ${ref(needed)}`);
+        }
+    });
+
+    it("scales the consumer Deployment on its group's lag once KEDA is Ready, and leaves its replicas to KEDA", () => {
+        const run = runOf();
+        const scaled = one(run, t.scaledObject);
+        const consumer = one(run, t.deployment, "sample-app-consumer");
+        assert.ok(scaled.dependsOn.includes(ref(kedaRelease(run))), "the ScaledObject must wait for KEDA's CRDs");
+        assert.ok(scaled.dependsOn.includes(ref(consumer)), "the ScaledObject must wait for its target");
+        const spec = scaled.inputs.spec;
+        assert.deepStrictEqual(spec.scaleTargetRef, { apiVersion: "apps/v1", kind: "Deployment", name: "sample-app-consumer" });
+        assert.deepStrictEqual([spec.minReplicaCount, spec.maxReplicaCount], stack === "do" ? [2, 12] : [1, 6]);
+        assert.ok(spec.maxReplicaCount <= one(run, t.topic).inputs.spec.partitions, "more consumers than partitions");
+        assert.strictEqual(spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilizationWindowSeconds, 300);
+        assert.strictEqual(spec.triggers.length, 1);
+        const trigger = spec.triggers[0];
+        assert.strictEqual(trigger.type, "kafka");
+        assert.strictEqual(trigger.metadata.bootstrapServers, env(consumer).KAFKA_BROKERS);
+        assert.strictEqual(trigger.metadata.consumerGroup, env(consumer).KAFKA_GROUP_ID);
+        assert.strictEqual(trigger.metadata.topic, env(consumer).KAFKA_TOPIC);
+        assert.strictEqual(trigger.metadata.lagThreshold, "100");
+        for (const [key, value] of Object.entries(trigger.metadata)) assert.strictEqual(typeof value, "string", key);
+        // The next `pulumi up` must not reset the count KEDA chose; the producers stay Pulumi's.
+        assert.deepStrictEqual(consumer.ignoreChanges, ["spec.replicas"]);
+        assert.deepStrictEqual(one(run, t.deployment, "sample-app-producer").ignoreChanges, []);
+    });
+
+    it("lets KEDA's operator, and only it besides the app, reach the Kafka listener", () => {
+        const listener = one(runOf(), t.kafka).inputs.spec.kafka.listeners[0];
+        assert.deepStrictEqual(listener.networkPolicyPeers, [
+            { podSelector: { matchLabels: { "app.kubernetes.io/name": "kafka-sample-app", "app.kubernetes.io/part-of": "kafka-on-k8s" } } },
+            {
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "keda" } },
+                podSelector: { matchLabels: { "app.kubernetes.io/name": "keda-operator" } },
+            },
+        ]);
     });
 }
 
@@ -230,16 +289,35 @@ describe("program: dev stack (kind)", function () {
         assert.deepStrictEqual(pools[0].inputs.spec.jvmOptions, { "-Xms": "512m", "-Xmx": "512m" });
         assert.strictEqual(pools[0].inputs.spec.template, undefined, "kind's one worker cannot spread nodes");
         const kafka = one(run, t.kafka).inputs.spec.kafka;
-        assert.deepStrictEqual(kafka.listeners, [{
-            name: "plain", port: 9092, type: "internal", tls: false,
-            networkPolicyPeers: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "kafka-sample-app", "app.kubernetes.io/part-of": "kafka-on-k8s" } } }],
-        }]);
+        assert.deepStrictEqual(kafka.listeners.map(({ networkPolicyPeers: _, ...l }: Record<string, unknown>) => l),
+            [{ name: "plain", port: 9092, type: "internal", tls: false }]);
         assert.strictEqual(kafka.version, "4.3.1");
         assert.strictEqual(kafka.config["default.replication.factor"], 1);
         assert.strictEqual(kafka.config["min.insync.replicas"], 1);
         assert.strictEqual(kafka.authorization, undefined);
         assert.strictEqual(ofType(run, t.user).length, 0);
         assert.strictEqual(run.outputs.bootstrapServers, "kafka-kafka-bootstrap.kafka.svc:9092");
+    });
+
+    it("lets the kafka trigger connect in plain text, without a TriggerAuthentication", () => {
+        assert.strictEqual(ofType(run, t.triggerAuth).length, 0);
+        const trigger = one(run, t.scaledObject).inputs.spec.triggers[0];
+        assert.strictEqual(trigger.authenticationRef, undefined);
+        assert.strictEqual(trigger.metadata.sasl, undefined);
+        assert.strictEqual(trigger.metadata.tls, undefined);
+    });
+
+    it("with appAutoscaling=false declares no KEDA, no ScaledObject, and keeps the consumers' count Pulumi's", async () => {
+        const fixed = await runProgram("dev", {
+            appAutoscaling: false, appMinConsumerReplicas: undefined, appMaxConsumerReplicas: undefined, appLagThreshold: undefined,
+        });
+        for (const type of [t.scaledObject, t.triggerAuth, t.helmRepository]) assert.strictEqual(ofType(fixed, type).length, 0, type);
+        assert.deepStrictEqual(ofType(fixed, t.helmRelease).map(r => r.name), ["strimzi-release"]);
+        assert.deepStrictEqual(ofType(fixed, t.namespace).map(n => n.inputs.metadata.name).sort(), ["kafka", "strimzi-system"]);
+        const consumer = one(fixed, t.deployment, "sample-app-consumer");
+        assert.deepStrictEqual(consumer.ignoreChanges, []);
+        assert.strictEqual(consumer.inputs.spec.replicas, 2);
+        assert.strictEqual(one(fixed, t.kafka).inputs.spec.kafka.listeners[0].networkPolicyPeers.length, 1);
     });
 
     it("loads the content-tagged image into kind once the cluster exists", () => {
@@ -333,6 +411,31 @@ describe("program: do stack (DigitalOcean)", function () {
         assert.strictEqual(consumer.KAFKA_TLS_CA_FILE, "/etc/kafka-ca/ca.crt");
     });
 
+    it("authenticates the kafka trigger with TLS + SCRAM from the user's and the CA's Secrets, no password inline", () => {
+        const auth = one(run, t.triggerAuth);
+        assert.deepStrictEqual(auth.inputs.spec, {
+            env: [{ parameter: "username", name: "KAFKA_SASL_USERNAME", containerName: "app" }],
+            secretTargetRef: [
+                { parameter: "password", name: "sample-app", key: "password" },
+                { parameter: "ca", name: "kafka-cluster-ca-cert", key: "ca.crt" },
+            ],
+        });
+        const consumer = one(run, t.deployment, "sample-app-consumer").inputs.spec.template.spec.containers[0];
+        assert.strictEqual(consumer.name, "app");
+        assert.ok(consumer.env.some((e: { name: string; value?: string }) => e.name === "KAFKA_SASL_USERNAME" && e.value === "sample-app"));
+        const scaled = one(run, t.scaledObject);
+        assert.ok(scaled.dependsOn.includes(ref(auth)), "the ScaledObject must wait for its TriggerAuthentication");
+        const trigger = scaled.inputs.spec.triggers[0];
+        assert.deepStrictEqual(trigger.authenticationRef, { name: auth.inputs.metadata.name });
+        assert.strictEqual(trigger.metadata.sasl, "scram_sha512");
+        assert.strictEqual(trigger.metadata.tls, "enable");
+        assert.doesNotMatch(JSON.stringify(scaled.inputs), /password"?\s*:/i);
+        // KEDA's scaler lists the group's offsets and the topic's partitions: Describe on both, with the app's user.
+        const acls = one(run, t.user).inputs.spec.authorization.acls as { resource: { type: string; name: string }; operations: string[] }[];
+        assert.ok(acls.find(a => a.resource.type === "topic" && a.resource.name === trigger.metadata.topic)?.operations.includes("Describe"));
+        assert.ok(acls.find(a => a.resource.type === "group" && a.resource.name === trigger.metadata.consumerGroup)?.operations.includes("Describe"));
+    });
+
     it("declares the topic with 12 partitions, RF 3 and min ISR 2", () => {
         const topic = one(run, t.topic).inputs.spec;
         assert.deepStrictEqual(topic, {
@@ -365,7 +468,7 @@ describe("program: do stack (DigitalOcean)", function () {
         assert.deepStrictEqual(pdb?.inputs.spec, { maxUnavailable: 1, selector: { matchLabels: { "strimzi.io/kind": "cluster-operator" } } });
     });
 
-    it("scales the app from the stack file", () => {
+    it("scales the app from the stack file (the consumers' count only at creation; KEDA owns it after)", () => {
         assert.strictEqual(one(run, t.deployment, "sample-app-producer").inputs.spec.replicas, 2);
         assert.strictEqual(one(run, t.deployment, "sample-app-consumer").inputs.spec.replicas, 3);
         assert.strictEqual(env(one(run, t.deployment, "sample-app-producer")).PRODUCE_RATE, "500");

@@ -255,5 +255,43 @@ describe("sample app delivery bookkeeping", () => {
       assert.equal(f.consumer.tracker.gaps(), 2);
       assert.equal(f.consumer.tracker.duplicates(), 2);
     });
+
+    it("logs where a counted gap appeared, and nothing for a hand-over", async () => {
+      const f = fakeConsumer();
+      await f.consumer.start();
+      f.join("m1", [0]);
+      const lines: Array<Record<string, unknown>> = [];
+      const write = process.stdout.write;
+      setLogLevel("warn");
+      process.stdout.write = ((chunk: string) => {
+        lines.push(JSON.parse(chunk));
+        return true;
+      }) as typeof process.stdout.write;
+      try {
+        await f.read(0, 0, [0, 1, 2]);
+        // Forward jump in offsets: another replica read 3..9, not a gap.
+        await f.read(0, 10, [10, 11]);
+        // Offset 12 follows 11 directly: 12..13 never reached the partition.
+        await f.read(0, 12, [14]);
+      } finally {
+        process.stdout.write = write;
+        setLogLevel("error");
+      }
+      const gapLines = lines.filter((l) => l.msg === "sequence gap counted");
+      assert.equal(gapLines.length, 1, JSON.stringify(lines));
+      const { time: _, ...line } = gapLines[0];
+      assert.deepEqual(line, {
+        level: "warn",
+        msg: "sequence gap counted",
+        partition: 0,
+        gaps: 2,
+        before: 0,
+        firstOffset: "12",
+        lastOffset: "12",
+        readUpTo: "12",
+        restarted: false,
+        streams: [{ stream: "p|k", gaps: 2, lastRanges: [[0, 2], [10, 11], [14, 14]] }],
+      });
+    });
   });
 });

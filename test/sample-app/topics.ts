@@ -56,6 +56,12 @@ export interface ReadBack {
   /** `stream` -> seq -> where it is stored (first copy). */
   readonly where: Map<string, Map<number, Stored>>;
   readonly records: number;
+  /**
+   * Messages stored after a higher sequence number of their stream (same partition, offset order).
+   * Around a hand-over such a message makes the replica before it, or the one after it, see a
+   * hole that is no loss; counted to tell that apart from a consumer-side miscount.
+   */
+  readonly storedOutOfOrder: number;
 }
 
 /** Reads the whole topic with a plain KafkaJS consumer (a fresh group) up to the current end offsets. */
@@ -65,6 +71,8 @@ export async function readTopic(kafka: Kafka, admin: Admin, topic: string): Prom
   const where = new Map<string, Map<number, Stored>>();
   const next = new Map<number, number>([...ends.keys()].map((p) => [p, 0]));
   let records = 0;
+  let storedOutOfOrder = 0;
+  const highest = new Map<string, number>();
   const consumer = kafka.consumer({ groupId: uniqueName("read-back"), maxBytesPerPartition: 4 << 20 });
   await consumer.connect();
   try {
@@ -82,6 +90,9 @@ export async function readTopic(kafka: Kafka, admin: Admin, topic: string): Prom
             const seq = Number(m.headers?.["x-seq"]?.toString());
             const stream = `${producer}|${m.key?.toString() ?? ""}`;
             records++;
+            // One partition's batches arrive in offset order, one at a time, and a stream has one partition.
+            if (seq < (highest.get(stream) ?? -1)) storedOutOfOrder++;
+            else highest.set(stream, seq);
             tracker.record(stream, batch.partition, seq);
             let seqs = where.get(stream);
             if (!seqs) where.set(stream, (seqs = new Map()));
@@ -102,5 +113,5 @@ export async function readTopic(kafka: Kafka, admin: Admin, topic: string): Prom
   } finally {
     await consumer.disconnect();
   }
-  return { tracker, where, records };
+  return { tracker, where, records, storedOutOfOrder };
 }

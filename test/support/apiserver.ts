@@ -1,14 +1,16 @@
-// A real etcd + kube-apiserver on 127.0.0.1 for the API-server test stage (test-apiserver/): built by
-// scripts/apiserver/build.sh, started with throwaway certificates in a temp dir, always stopped.
+// A real etcd + kube-apiserver on 127.0.0.1 for the API-server test stage (test-apiserver/), and with
+// kube-controller-manager, kube-scheduler and kwok fake nodes the local control plane of the
+// convergence stage (test-converge/): built by scripts/apiserver/build.sh, started with throwaway
+// certificates in a temp dir, always stopped.
 import { ChildProcess, execFile, spawn } from "child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { request } from "https";
 import { AddressInfo, createServer } from "net";
 import { tmpdir } from "os";
-import { join } from "path";
+import { dirname, join } from "path";
 import { promisify } from "util";
 import { stringify } from "yaml";
-import { loadCrds } from "./crds";
+import { Crd, loadCrds } from "./crds";
 import { root } from "./program";
 
 const run = promisify(execFile);
@@ -26,6 +28,17 @@ export interface Tools {
     readonly reused: boolean;
 }
 
+/** The convergence stage's tools on top of the API server's. */
+export interface ControlPlaneTools extends Tools {
+    readonly kubeControllerManager: string;
+    readonly kubeScheduler: string;
+    readonly kwok: string;
+    /** The kwok configuration build.sh renders beside the binary: its default Stages. */
+    readonly kwokStages: string;
+    /** The real flux CLI. */
+    readonly flux: string;
+}
+
 /** What one kubectl invocation produced. */
 export interface KubectlResult {
     /** Exit code (0 = success). */
@@ -40,8 +53,10 @@ export interface KubectlResult {
 export interface ApiServer {
     /** https://127.0.0.1:<port> */
     readonly url: string;
-    /** Kubeconfig (cluster-admin client certificate) for clients such as kubectl. */
+    /** Kubeconfig file (cluster-admin client certificate, embedded) for clients such as kubectl. */
     readonly kubeconfig: string;
+    /** PEM material of that kubeconfig, for clients that speak HTTPS themselves. */
+    readonly tls: { readonly ca: string; readonly cert: string; readonly key: string };
     /** Seconds from spawning etcd until kube-apiserver answered /readyz. */
     readonly startSeconds: number;
     /** Runs kubectl against this server, optionally with `input` on stdin. Never throws on a non-zero exit. */
@@ -53,10 +68,10 @@ export interface ApiServer {
 /** kubectl binary: Debian's package by default; KUBECTL overrides it. */
 export const kubectlPath = process.env.KUBECTL ?? "kubectl";
 
-/** Runs build.sh (progress on this process's stderr) and returns the binaries' paths. */
-export async function buildTools(): Promise<Tools> {
+/** Runs build.sh for `names` (progress on this process's stderr); returns each binary's path and whether all were reused. */
+async function runBuild(names: readonly string[]): Promise<{ paths: Map<string, string>; seconds: number; reused: boolean }> {
     const started = Date.now();
-    const child = spawn(buildScript, [], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(buildScript, [...names], { stdio: ["ignore", "pipe", "inherit"] });
     let stdout = "";
     child.stdout.on("data", (chunk: Buffer) => { stdout += chunk.toString(); });
     const code = await new Promise<number>((resolve, reject) => {
@@ -65,16 +80,29 @@ export async function buildTools(): Promise<Tools> {
     });
     if (code !== 0) throw new Error(`${buildScript} failed with exit code ${code} (its output is above)`);
     // One line per binary: `<name> built|reused <path>`.
-    const lines = new Map(stdout.trim().split("\n").map(line => {
-        const [name, status, path] = line.split(" ");
-        return [name, { status, path }] as const;
-    }));
-    const etcd = lines.get("etcd");
-    const kubeApiserver = lines.get("kube-apiserver");
-    if (!etcd?.path || !kubeApiserver?.path) throw new Error(`${buildScript} printed no binary paths: ${stdout}`);
+    const lines = stdout.trim().split("\n").map(line => line.split(" "));
+    const paths = new Map(lines.map(([name, , path]) => [name, path] as const));
+    for (const name of names) {
+        if (!paths.get(name)) throw new Error(`${buildScript} printed no path for ${name}: ${stdout}`);
+    }
+    return { paths, seconds: (Date.now() - started) / 1000, reused: lines.every(([, status]) => status === "reused") };
+}
+
+/** Runs build.sh for etcd and kube-apiserver and returns the binaries' paths. */
+export async function buildTools(): Promise<Tools> {
+    const { paths, seconds, reused } = await runBuild(["etcd", "kube-apiserver"]);
+    return { etcd: paths.get("etcd")!, kubeApiserver: paths.get("kube-apiserver")!, seconds, reused };
+}
+
+/** Runs build.sh for every tool of the local control plane, flux included (one after another: cold, many minutes). */
+export async function buildControlPlaneTools(): Promise<ControlPlaneTools> {
+    const { paths, seconds, reused } = await runBuild(
+        ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "flux"]);
+    const kwok = paths.get("kwok")!;
     return {
-        etcd: etcd.path, kubeApiserver: kubeApiserver.path, seconds: (Date.now() - started) / 1000,
-        reused: etcd.status === "reused" && kubeApiserver.status === "reused",
+        etcd: paths.get("etcd")!, kubeApiserver: paths.get("kube-apiserver")!,
+        kubeControllerManager: paths.get("kube-controller-manager")!, kubeScheduler: paths.get("kube-scheduler")!,
+        kwok, kwokStages: join(dirname(kwok), "stages.yaml"), flux: paths.get("flux")!, seconds, reused,
     };
 }
 
@@ -196,7 +224,39 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 /** Starts etcd and kube-apiserver on free 127.0.0.1 ports and waits for /readyz. */
-export async function startApiServer(tools: Tools): Promise<ApiServer> {
+export function startApiServer(tools: Tools): Promise<ApiServer> {
+    return launch(tools);
+}
+
+/** A fake node kwok keeps Ready; kind's roles, so the control-plane node is tainted as kind's is. */
+export interface FakeNode {
+    readonly name: string;
+    readonly role: "control-plane" | "worker";
+}
+
+/**
+ * Starts the API server plus kube-controller-manager, kube-scheduler and kwok with `nodes` as fake
+ * nodes, and waits until every node is Ready: Deployments then really roll out (their pods are
+ * scheduled and kwok reports them Running and Ready, though no container runs).
+ */
+export function startControlPlane(tools: ControlPlaneTools, nodes: readonly FakeNode[]): Promise<ApiServer> {
+    return launch(tools, nodes);
+}
+
+/** Whether an HTTPS health endpoint of a component with a self-signed serving certificate answers 200. */
+function healthy(url: string): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+        // The component made its own certificate at start; nothing else is reachable on 127.0.0.1:<port>.
+        const req = request(url, { rejectUnauthorized: false }, res => {
+            res.resume();
+            resolve(res.statusCode === 200);
+        });
+        req.on("error", reject);
+        req.end();
+    });
+}
+
+async function launch(tools: Tools, nodes?: readonly FakeNode[]): Promise<ApiServer> {
     installExitHandlers();
     const dir = mkdtempSync(join(tmpdir(), "kafka-on-k8s-apiserver-"));
     tempDirs.add(dir);
@@ -205,7 +265,7 @@ export async function startApiServer(tools: Tools): Promise<ApiServer> {
     const stop = async () => {
         if (stopped) return;
         stopped = true;
-        // The API server first: it would otherwise log etcd connection errors while shutting down.
+        // The API server's clients first, then the API server: each would otherwise log connection errors.
         for (const child of children.reverse()) await stopProcess(child);
         rmSync(dir, { recursive: true, force: true });
         tempDirs.delete(dir);
@@ -235,7 +295,15 @@ export async function startApiServer(tools: Tools): Promise<ApiServer> {
             "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
             `--service-account-key-file=${pki.serviceAccountPublicKey}`, `--service-account-signing-key-file=${pki.serviceAccountKey}`,
             "--service-cluster-ip-range=10.96.0.0/16",
-            "--authorization-mode=RBAC",
+            ...(nodes ? [
+                // Node authorization for kwok's node identities; the request-header CA stops the controller
+                // manager and scheduler from logging that the extension-apiserver CA bundle is missing. No
+                // certificate carries the allowed name, so no client can act as an authenticating proxy.
+                "--authorization-mode=Node,RBAC",
+                `--requestheader-client-ca-file=${pki.ca}`, "--requestheader-allowed-names=kafka-on-k8s-no-front-proxy",
+                "--requestheader-username-headers=X-Remote-User",
+                "--requestheader-group-headers=X-Remote-Group", "--requestheader-extra-headers-prefix=X-Remote-Extra-",
+            ] : ["--authorization-mode=RBAC"]),
             // No kubelets or other API servers exist; reconciling the kubernetes Endpoints would only warn.
             "--endpoint-reconciler-type=none",
             `--cert-dir=${dir}`,
@@ -243,24 +311,94 @@ export async function startApiServer(tools: Tools): Promise<ApiServer> {
         ], apiLog);
         children.push(apiserver);
         await waitUntil("kube-apiserver", apiserver, apiLog, () => readyz(url, pki), 120_000);
-        const startSeconds = (Date.now() - started) / 1000;
 
         const kubeconfig = join(dir, "kubeconfig.yaml");
+        const tls = { ca: readFileSync(pki.ca, "utf8"), cert: readFileSync(pki.adminCert, "utf8"), key: readFileSync(pki.adminKey, "utf8") };
+        const b64 = (pem: string) => Buffer.from(pem).toString("base64");
+        // Embedded, not file paths: `kind get kubeconfig` hands this text to programs that keep no files.
         writeFileSync(kubeconfig, stringify({
             apiVersion: "v1", kind: "Config", "current-context": "test",
-            clusters: [{ name: "test", cluster: { server: url, "certificate-authority": pki.ca } }],
-            users: [{ name: "admin", user: { "client-certificate": pki.adminCert, "client-key": pki.adminKey } }],
+            clusters: [{ name: "test", cluster: { server: url, "certificate-authority-data": b64(tls.ca) } }],
+            users: [{ name: "admin", user: { "client-certificate-data": b64(tls.cert), "client-key-data": b64(tls.key) } }],
             contexts: [{ name: "test", context: { cluster: "test", user: "admin" } }],
-        }));
+        }), { mode: 0o600 });
         const cacheDir = join(dir, "kubectl-cache");
-        return {
-            url, kubeconfig, startSeconds, stop,
+        const server: ApiServer = {
+            url, kubeconfig, tls, startSeconds: 0, stop,
             kubectl: (args, input) => kubectl(["--kubeconfig", kubeconfig, "--cache-dir", cacheDir, ...args], input),
         };
+        if (nodes) children.push(...await startControllers(tools as ControlPlaneTools, server, pki, dir, nodes));
+        return { ...server, startSeconds: (Date.now() - started) / 1000 };
     } catch (e) {
         await stop();
         throw e;
     }
+}
+
+/** Starts kube-controller-manager, kube-scheduler and kwok against `server`, registers `nodes`, waits until all are Ready. */
+async function startControllers(tools: ControlPlaneTools, server: ApiServer, pki: Pki, dir: string,
+    nodes: readonly FakeNode[]): Promise<ChildProcess[]> {
+    const [kcmPort, schedulerPort] = await Promise.all([freePort(), freePort()]);
+    const kcmLog = join(dir, "kube-controller-manager.log");
+    const kcm = startProcess(tools.kubeControllerManager, [
+        `--kubeconfig=${server.kubeconfig}`, "--bind-address=127.0.0.1", `--secure-port=${kcmPort}`, `--cert-dir=${dir}`,
+        `--root-ca-file=${pki.ca}`, `--service-account-private-key-file=${pki.serviceAccountKey}`,
+        // Each controller under its own service account, as in a real cluster: with the manager's own
+        // identity the Deployment controllers are denied by RBAC and nothing ever becomes Available.
+        "--use-service-account-credentials=true",
+        `--cluster-signing-cert-file=${pki.ca}`, `--cluster-signing-key-file=${join(dir, "ca.key")}`,
+        // Fake nodes carry no pod CIDR to allocate from.
+        "--controllers=*,-nodeipam",
+        "--leader-elect=false", "--profiling=false",
+    ], kcmLog);
+    const schedulerLog = join(dir, "kube-scheduler.log");
+    const scheduler = startProcess(tools.kubeScheduler, [
+        `--kubeconfig=${server.kubeconfig}`, "--bind-address=127.0.0.1", `--secure-port=${schedulerPort}`,
+        "--leader-elect=false", "--profiling=false",
+    ], schedulerLog);
+    // The standalone kwok needs every option it defaults spelled out, plus Stages (rendered by build.sh).
+    const kwokConfig = join(dir, "kwok.yaml");
+    writeFileSync(kwokConfig, `${stringify({
+        apiVersion: "config.kwok.x-k8s.io/v1alpha1", kind: "KwokConfiguration", metadata: { name: "kwok" },
+        options: {
+            cidr: "10.0.0.1/24", nodeIP: "10.0.0.1", manageAllNodes: false,
+            manageNodesWithAnnotationSelector: "kwok.x-k8s.io/node=fake",
+            enableDebuggingHandlers: false, enableContentionProfiling: false, enableProfilingHandler: false,
+            podPlayStageParallelism: 4, nodePlayStageParallelism: 4, nodeLeaseDurationSeconds: 40, nodeLeaseParallelism: 4,
+            podsOnNodeSyncParallelism: 1, enablePodsOnNodeSyncListPager: true, enablePodsOnNodeSyncStreamWatch: true,
+        },
+    })}---\n${readFileSync(tools.kwokStages, "utf8")}`);
+    const kwokLog = join(dir, "kwok.log");
+    const kwok = startProcess(tools.kwok, [`--kubeconfig=${server.kubeconfig}`, `--config=${kwokConfig}`], kwokLog);
+    const children = [kcm, scheduler, kwok];
+    try {
+        await Promise.all([
+            waitUntil("kube-controller-manager", kcm, kcmLog, () => healthy(`https://127.0.0.1:${kcmPort}/healthz`), 120_000),
+            waitUntil("kube-scheduler", scheduler, schedulerLog, () => healthy(`https://127.0.0.1:${schedulerPort}/healthz`), 120_000),
+        ]);
+        const list = {
+            apiVersion: "v1", kind: "List", items: nodes.map(n => ({
+                apiVersion: "v1", kind: "Node",
+                metadata: {
+                    name: n.name,
+                    annotations: { "kwok.x-k8s.io/node": "fake" },
+                    labels: {
+                        "kubernetes.io/hostname": n.name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
+                        "type": "kwok", ...(n.role === "control-plane" ? { "node-role.kubernetes.io/control-plane": "" } : {}),
+                    },
+                },
+                spec: n.role === "control-plane" ? { taints: [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }] } : {},
+            })),
+        };
+        const created = await server.kubectl(["create", "-f", "-"], JSON.stringify(list));
+        if (created.code !== 0) throw new Error(`registering fake nodes failed: ${created.stderr}`);
+        const ready = await server.kubectl(["wait", "--for=condition=Ready", "--timeout=60s", "node", "--all"]);
+        if (ready.code !== 0) throw new Error(`fake nodes not Ready: ${ready.stderr}; kwok log tail:\n${tail(kwokLog)}`);
+    } catch (e) {
+        for (const child of children.reverse()) await stopProcess(child);
+        throw e;
+    }
+    return children;
 }
 
 function kubectl(args: readonly string[], input?: string): Promise<KubectlResult> {
@@ -278,9 +416,9 @@ function kubectl(args: readonly string[], input?: string): Promise<KubectlResult
     });
 }
 
-/** Installs every CRD from the CRD directory (see crds.ts: $KAFKA_K8S_CRD_DIR) and waits until each is Established. */
-export async function installCrds(server: ApiServer): Promise<string[]> {
-    const crds = await loadCrds();
+/** Installs every CRD (or those `which` picks) from the CRD directory (see crds.ts: $KAFKA_K8S_CRD_DIR) and waits until each is Established. */
+export async function installCrds(server: ApiServer, which: (crd: Crd) => boolean = () => true): Promise<string[]> {
+    const crds = (await loadCrds()).filter(which);
     const list = { apiVersion: "v1", kind: "List", items: crds.map(c => c.document) };
     const applied = await server.kubectl(["apply", "--server-side", "-f", "-"], JSON.stringify(list));
     if (applied.code !== 0) throw new Error(`installing CRDs failed: ${applied.stderr}`);

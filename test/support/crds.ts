@@ -12,6 +12,7 @@ export const crdDirVariable = "KAFKA_K8S_CRD_DIR";
 const upstreamCrdSources: Record<string, string> = {
     "strimzi/strimzi-crds-1.2.0.yaml": "https://github.com/strimzi/strimzi-kafka-operator/releases/download/1.2.0/strimzi-crds-1.2.0.yaml",
     "flux/install-v2.9.4.yaml": "https://github.com/fluxcd/flux2/releases/download/v2.9.4/install.yaml",
+    "keda/keda-2.20.2-crds.yaml": "https://github.com/kedacore/keda/releases/download/v2.20.2/keda-2.20.2-crds.yaml",
 };
 
 /** A CustomResourceDefinition, reduced to what validation needs. */

@@ -27,6 +27,8 @@ export interface DeclaredResource {
     readonly custom: boolean;
     /** Dotted paths of inputs that reached the engine as secrets (e.g. "environment"). */
     readonly secretPaths: string[];
+    /** Input paths the engine leaves alone after creation (the `ignoreChanges` option). */
+    readonly ignoreChanges: string[];
 }
 
 /** Everything one mocked `pulumi up` declared, and its stack outputs. */
@@ -131,6 +133,7 @@ export async function runProgram(stack: StackName, overrides: Record<string, unk
         pulumi.runtime.registerStackTransformation(args => {
             const declared: DeclaredResource = {
                 type: args.type, name: args.name, inputs: {}, custom: true, secretPaths: [],
+                ignoreChanges: args.opts.ignoreChanges ?? [],
                 parent: args.opts.parent ? key(args.opts.parent, known) : undefined,
                 dependsOn: ([] as unknown[]).concat(args.opts.dependsOn ?? [])
                     .filter((d): d is pulumi.Resource => pulumi.Resource.isInstance(d))
