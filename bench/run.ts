@@ -1,6 +1,15 @@
-// Benchmark: the sample app's producer, consumer and end-to-end latency against Apache Kafka's own
-// tools, on one local broker in one run, same record size, acks=all, same topic layout.
-// Run: npm run bench   (env: BENCH_RECORDS, default 200000; KAFKA_BOOTSTRAP_SERVERS for an existing broker)
+// Benchmark: the sample app against a bare-KafkaJS loop with the app's own client settings
+// (bench/bare.ts) and Apache Kafka's Java tools, on one local broker, same records (1 KiB, acks=all,
+// 6 partitions). Each measure is run ROUNDS times, alternating who goes first, and the median counts.
+// Run: npm run bench [-- --json FILE] [-- --cpu-prof]   (env: BENCH_RECORDS, default 200000; BENCH_ROUNDS, default 3;
+// BENCH_MEMORY_SECONDS, default 120)
+// Exits 1 when a target is missed. Writes bench/results/bench.json and bench/results/bench.svg, and with
+// --cpu-prof a V8 CPU profile of every app process into bench/results/profiles/ (open in Chrome DevTools).
+import { execFile } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import pidusage from "pidusage";
 import {
   parseConsumerPerformance,
   parseEndToEndLatency,
@@ -13,162 +22,269 @@ import { AppProcess, ensureBuilt, waitFor } from "../test/sample-app/app-process
 import { createTopic, uniqueName } from "../test/sample-app/topics";
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RECORD_BYTES = 1024;
 const PARTITIONS = 6;
 const E2E_RATE = 1000;
 const E2E_SECONDS = 30;
 const E2E_REF_RECORDS = 5000;
+const MEMORY_SECONDS = Number(process.env.BENCH_MEMORY_SECONDS ?? 120);
+/** The app's and bare loop's sends in flight: 4, the most that showed a gain here (the app's default is 1, for ordering). */
+const IN_FLIGHT = "4";
 const MIB = 1 << 20;
+const RESULTS = path.join(__dirname, "results");
+const execFileP = promisify(execFile);
 
-/** One row of the result table. */
-interface Row {
+/** One figure per round, in round order. */
+type Runs = number[];
+
+/** A row of the result table: a measure of the app against a reference, with an optional target. */
+export interface Row {
   /** What is measured. */
   readonly what: string;
-  /** Figure for the app. */
-  readonly app: number;
-  /** Figure for the Java reference. */
-  readonly ref: number;
-  /** Unit of both figures. */
+  /** Unit of the figures. */
   readonly unit: string;
-  /** Target for app/ref, e.g. ">= 0.5". */
-  readonly target: string;
-  /** Whether app/ref meets the target. */
-  readonly met: boolean;
+  /** The app's figure in each round. */
+  readonly app: Runs;
+  /** Name of the reference. */
+  readonly refName: string;
+  /** The reference's figure in each round. */
+  readonly ref: Runs;
+  /** app/ref must be at least (`>=`) or at most (`<=`) `limit`; absent: no verdict. */
+  readonly target?: { readonly op: ">=" | "<="; readonly limit: number };
 }
 
-const logTime = (p: AppProcess, msg: string): number => {
-  const line = p.lines.find((l) => l.msg === msg);
-  if (!line) throw new Error(`app never logged "${msg}":\n${p.tail()}`);
-  return Date.parse(line.time as string);
+/** A figure with an absolute limit (memory), not a ratio. */
+export interface Limit {
+  readonly what: string;
+  readonly unit: string;
+  readonly value: number;
+  readonly op: "<";
+  readonly limit: number;
+}
+
+export const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-async function appProducer(bootstrap: string, topic: string): Promise<{ rps: number; ms: number }> {
-  const p = new AppProcess({
-    KAFKA_BROKERS: bootstrap,
-    KAFKA_TOPIC: topic,
-    APP_ROLE: "producer",
-    PRODUCE_RATE: "max",
-    PRODUCE_LIMIT: String(RECORDS),
-    MESSAGE_BYTES: String(RECORD_BYTES),
-    // The figures in the README were measured with 4 sends in flight (max throughput; no hand-overs here).
-    PRODUCE_MAX_IN_FLIGHT: "4",
-  });
+export const ratio = (r: Row): number => median(r.app) / median(r.ref);
+export const met = (r: Row): boolean | undefined =>
+  r.target === undefined ? undefined : r.target.op === ">=" ? ratio(r) >= r.target.limit : ratio(r) <= r.target.limit;
+
+const PROFILES = path.join(RESULTS, "profiles");
+const CPU_PROF = process.argv.includes("--cpu-prof");
+
+/** Node flags for the process of `who` (app-<role> or bare-<role>): a CPU profile with --cpu-prof. */
+const nodeArgs = (who: string): string[] => (CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${path.join(PROFILES, who)}`] : []);
+
+const appEnv = (bootstrap: string, topic: string, extra: Record<string, string>) => ({
+  KAFKA_BROKERS: bootstrap,
+  KAFKA_TOPIC: topic,
+  MESSAGE_BYTES: String(RECORD_BYTES),
+  PRODUCE_MAX_IN_FLIGHT: IN_FLIGHT,
+  ...extra,
+});
+
+function logged(p: AppProcess, msg: string): number {
+  const line = p.lines.find((l) => l.msg === msg);
+  return line === undefined ? NaN : (line.elapsedMs as number);
+}
+
+async function appRun(env: Record<string, string>, doneMsg: string): Promise<number> {
+  const p = new AppProcess(env, nodeArgs(`app-${env.APP_ROLE}`));
   try {
-    await waitFor("app producer done", async () => p.lines.some((l) => l.msg === "produce limit acknowledged"), 600_000);
-    const ms = p.lines.find((l) => l.msg === "produce limit acknowledged")!.elapsedMs as number;
-    return { rps: (RECORDS / ms) * 1000, ms };
+    await waitFor(`app: ${doneMsg}`, async () => p.lines.some((l) => l.msg === doneMsg), 600_000, 100).catch((err: Error) => {
+      throw new Error(`${err.message}\n${p.tail()}`);
+    });
+    return (RECORDS / logged(p, doneMsg)) * 1000;
   } finally {
     await p.signal("SIGTERM");
   }
 }
 
-async function appConsumer(bootstrap: string, topic: string): Promise<{ rps: number; ms: number }> {
-  const p = new AppProcess({ KAFKA_BROKERS: bootstrap, KAFKA_TOPIC: topic, KAFKA_GROUP_ID: uniqueName("bench-app"), APP_ROLE: "consumer" });
-  try {
-    let done = 0;
-    // Polled every 250 ms: up to that much is added to a run of several seconds.
-    await waitFor("app consumer done", async () => {
-      if ((await p.stats(false)).consumer!.consumed < RECORDS) return false;
-      done = Date.now();
-      return true;
-    }, 600_000);
-    const ms = done - logTime(p, "joined group");
-    return { rps: (RECORDS / ms) * 1000, ms };
-  } finally {
-    await p.signal("SIGTERM");
-  }
+const appProducer = (bs: string, topic: string) =>
+  appRun(appEnv(bs, topic, { APP_ROLE: "producer", PRODUCE_RATE: "max", PRODUCE_LIMIT: String(RECORDS) }), "produce limit acknowledged");
+const appConsumer = (bs: string, topic: string) =>
+  appRun(appEnv(bs, topic, { APP_ROLE: "consumer", KAFKA_GROUP_ID: uniqueName("bench-app"), CONSUME_LIMIT: String(RECORDS) }), "consume limit reached");
+
+async function bare(role: "producer" | "consumer", bs: string, topic: string): Promise<number> {
+  const env = {
+    PATH: process.env.PATH ?? "",
+    ...appEnv(bs, topic, { BARE_ROLE: role, KAFKA_GROUP_ID: uniqueName("bench-bare"), PRODUCE_LIMIT: String(RECORDS), CONSUME_LIMIT: String(RECORDS) }),
+  };
+  const { stdout } = await execFileP(process.execPath, [...nodeArgs(`bare-${role}`), "-r", "ts-node/register/transpile-only", path.join(__dirname, "bare.ts")], {
+    env,
+    cwd: path.join(__dirname, ".."),
+    timeout: 600_000,
+  });
+  const { records, elapsedMs } = JSON.parse(stdout.trim().split("\n").pop()!) as { records: number; elapsedMs: number };
+  return (records / elapsedMs) * 1000;
 }
 
-async function appEndToEnd(bootstrap: string, topic: string): Promise<{ p50: number; p99: number; samples: number }> {
-  const total = E2E_RATE * E2E_SECONDS;
-  const p = new AppProcess({
-    KAFKA_BROKERS: bootstrap,
-    KAFKA_TOPIC: topic,
-    KAFKA_GROUP_ID: uniqueName("bench-e2e"),
-    APP_ROLE: "both",
-    PRODUCE_RATE: String(E2E_RATE),
-    PRODUCE_LIMIT: String(total),
-    MESSAGE_BYTES: String(RECORD_BYTES),
-    PRODUCE_MAX_IN_FLIGHT: "4",
-  });
+const javaProducer = async (bs: string, topic: string) =>
+  parseProducerPerformance(
+    (
+      await runKafkaTool("org.apache.kafka.tools.ProducerPerformance", [
+        "--topic", topic, "--num-records", String(RECORDS), "--record-size", String(RECORD_BYTES), "--throughput", "-1",
+        "--producer-props", `bootstrap.servers=${bs}`, "acks=all",
+      ], { timeoutMs: 600_000 })
+    ).stdout,
+  ).recordsPerSec;
+
+const javaConsumer = async (bs: string, topic: string) =>
+  parseConsumerPerformance(
+    (
+      await runKafkaTool("org.apache.kafka.tools.ConsumerPerformance", [
+        "--bootstrap-server", bs, "--topic", topic, "--num-records", String(RECORDS), "--group", uniqueName("bench-java"),
+      ], { timeoutMs: 600_000 })
+    ).stdout,
+  ).fetchRecordsPerSec;
+
+async function javaEndToEnd(bs: string, topic: string): Promise<{ p50: number; p99: number }> {
+  const r = parseEndToEndLatency(
+    (await runKafkaTool("org.apache.kafka.tools.EndToEndLatency", [bs, topic, String(E2E_REF_RECORDS), "all", String(RECORD_BYTES)], { timeoutMs: 600_000 })).stdout,
+  );
+  return { p50: r.p50Ms, p99: r.p99Ms };
+}
+
+/** The app producing and consuming E2E_RATE msg/s; latency percentiles over its newest samples, and its RSS each second. */
+async function appSteady(bs: string, topic: string, seconds: number): Promise<{ p50: number; p99: number; rssMiB: number[] }> {
+  const total = E2E_RATE * seconds;
+  const p = new AppProcess(
+    appEnv(bs, topic, { APP_ROLE: "both", KAFKA_GROUP_ID: uniqueName("bench-e2e"), PRODUCE_RATE: String(E2E_RATE), PRODUCE_LIMIT: String(total) }),
+    nodeArgs("app-both"),
+  );
+  const rssMiB: number[] = [];
+  const sampler = setInterval(() => {
+    pidusage(p.pid).then((u) => rssMiB.push(u.memory / MIB), () => undefined);
+  }, 1000);
   try {
     // Polled gently: the app answers in the event loop that also consumes, so polling adds latency.
-    await waitFor("app e2e run done", async () => (await p.stats(false)).consumer!.consumed >= total, 600_000, 2000);
-    // The latency ring keeps the newest 20k samples: the first 10 s (start-up, group join backlog) fall out of it.
+    await waitFor("app steady run done", async () => (await p.stats(false)).consumer!.consumed >= total, (seconds + 300) * 1000, 2000);
+    // The latency ring keeps the newest 20k samples: start-up and the group join fall out of it.
     const { latencyMs } = (await p.stats(false)).consumer!;
-    return { p50: latencyMs.p50!, p99: latencyMs.p99!, samples: latencyMs.samples };
+    return { p50: latencyMs.p50!, p99: latencyMs.p99!, rssMiB };
   } finally {
+    clearInterval(sampler);
+    pidusage.clear();
     await p.signal("SIGTERM");
   }
 }
 
-function table(rows: readonly Row[]): string {
-  const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(2));
-  const lines = [
-    "| measure | app (KafkaJS) | Java reference | app/ref | target | met |",
-    "|---|---:|---:|---:|---|---|",
-    ...rows.map((r) => `| ${r.what} | ${fmt(r.app)} ${r.unit} | ${fmt(r.ref)} ${r.unit} | ${(r.app / r.ref).toFixed(2)} | ${r.target} | ${r.met ? "yes" : "NO"} |`),
-  ];
-  return lines.join("\n");
+/** Runs `fns` in order on even rounds and in reverse on odd ones, so no one always meets the warmer broker. */
+async function alternating<T>(round: number, fns: ReadonlyArray<() => Promise<T>>): Promise<T[]> {
+  const order = fns.map((_, i) => i);
+  if (round % 2) order.reverse();
+  const out: T[] = new Array(fns.length);
+  for (const i of order) out[i] = await fns[i]();
+  return out;
+}
+
+const fmt = (n: number): string => (n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(2));
+
+function table(rows: readonly Row[], limits: readonly Limit[]): string {
+  const verdict = (m: boolean | undefined) => (m === undefined ? "" : m ? "yes" : "NO");
+  return [
+    "| measure | app (median) | reference | reference (median) | app/ref | target | met |",
+    "|---|---:|---|---:|---:|---|---|",
+    ...rows.map(
+      (r) =>
+        `| ${r.what} | ${fmt(median(r.app))} ${r.unit} | ${r.refName} | ${fmt(median(r.ref))} ${r.unit} | ${ratio(r).toFixed(2)} | ` +
+        `${r.target ? `${r.target.op} ${r.target.limit}` : ""} | ${verdict(met(r))} |`,
+    ),
+    ...limits.map((l) => `| ${l.what} | ${fmt(l.value)} ${l.unit} | | | | ${l.op} ${l.limit} ${l.unit} | ${verdict(l.value < l.limit)} |`),
+  ].join("\n");
 }
 
 async function main(): Promise<void> {
+  const jsonAt = process.argv.indexOf("--json");
+  const jsonPath = jsonAt > 0 ? process.argv[jsonAt + 1] : undefined;
   ensureBuilt();
   const broker: KafkaBroker = await startKafkaBroker({ partitionsDefault: PARTITIONS });
   try {
     const bs = broker.bootstrap;
-    const [refTopic, appTopic, refE2e, appE2e] = [uniqueName("bench-ref"), uniqueName("bench-app"), uniqueName("bench-ref-e2e"), uniqueName("bench-app-e2e")];
-    await createTopic(bs, [refTopic, appTopic, refE2e, appE2e], PARTITIONS);
-    console.log(`bench: ${RECORDS} records x ${RECORD_BYTES} B, acks=all, ${PARTITIONS} partitions, RF 1, broker ${bs}`);
+    console.log(`bench: ${RECORDS} records x ${RECORD_BYTES} B, acks=all, ${PARTITIONS} partitions, RF 1, ${ROUNDS} rounds, broker ${bs}`);
+    const topic = async (prefix: string) => {
+      const t = uniqueName(prefix);
+      await createTopic(bs, t, PARTITIONS);
+      return t;
+    };
 
-    console.log("bench: Java ProducerPerformance ...");
-    const refProd = parseProducerPerformance((await runKafkaTool("org.apache.kafka.tools.ProducerPerformance", [
-      "--topic", refTopic, "--num-records", String(RECORDS), "--record-size", String(RECORD_BYTES), "--throughput", "-1",
-      "--producer-props", `bootstrap.servers=${bs}`, "acks=all",
-    ], { timeoutMs: 600_000 })).stdout);
-    console.log("bench: app producer ...");
-    const appProd = await appProducer(bs, appTopic);
-    console.log(`  Java ${Math.round(refProd.recordsPerSec)} rec/s, app ${Math.round(appProd.rps)} rec/s`);
+    // Warm-up: the broker's JIT, page cache and log segments, before anything is timed.
+    const warm = await topic("bench-warm");
+    await javaProducer(bs, warm);
+    await javaConsumer(bs, warm);
 
-    // Both consumers read the topic the app produced: the same records, headers included.
-    console.log("bench: Java ConsumerPerformance ...");
-    const refCons = parseConsumerPerformance((await runKafkaTool("org.apache.kafka.tools.ConsumerPerformance", [
-      "--bootstrap-server", bs, "--topic", appTopic, "--num-records", String(RECORDS), "--group", uniqueName("bench-ref"),
-    ], { timeoutMs: 600_000 })).stdout);
-    console.log("bench: app consumer ...");
-    const appCons = await appConsumer(bs, appTopic);
-    console.log(`  Java ${Math.round(refCons.fetchRecordsPerSec)} rec/s, app ${Math.round(appCons.rps)} rec/s`);
+    const prod = { app: [] as Runs, bare: [] as Runs, java: [] as Runs };
+    const cons = { app: [] as Runs, bare: [] as Runs, java: [] as Runs };
+    const e2e = { app50: [] as Runs, app99: [] as Runs, java50: [] as Runs, java99: [] as Runs };
+    for (let round = 0; round < ROUNDS; round++) {
+      const [tApp, tBare, tJava] = [await topic("bench-app"), await topic("bench-bare"), await topic("bench-java")];
+      const [pa, pb, pj] = await alternating(round, [() => appProducer(bs, tApp), () => bare("producer", bs, tBare), () => javaProducer(bs, tJava)]);
+      prod.app.push(pa), prod.bare.push(pb), prod.java.push(pj);
+      console.log(`round ${round + 1} producer records/s: app ${fmt(pa)}, bare KafkaJS ${fmt(pb)}, Java ${fmt(pj)}`);
+      // All three read the topic the app produced: the same records, headers included.
+      const [ca, cb, cj] = await alternating(round, [() => appConsumer(bs, tApp), () => bare("consumer", bs, tApp), () => javaConsumer(bs, tApp)]);
+      cons.app.push(ca), cons.bare.push(cb), cons.java.push(cj);
+      console.log(`round ${round + 1} consumer records/s: app ${fmt(ca)}, bare KafkaJS ${fmt(cb)}, Java ${fmt(cj)}`);
+      const [ea, ej] = await alternating(round, [
+        async () => appSteady(bs, await topic("bench-app-e2e"), E2E_SECONDS),
+        async () => javaEndToEnd(bs, await topic("bench-java-e2e")),
+      ]);
+      e2e.app50.push(ea.p50), e2e.app99.push(ea.p99), e2e.java50.push(ej.p50), e2e.java99.push(ej.p99);
+      console.log(`round ${round + 1} e2e ms: app p50 ${fmt(ea.p50)} p99 ${fmt(ea.p99)} at ${E2E_RATE} msg/s; Java p50 ${fmt(ej.p50)} p99 ${fmt(ej.p99)}`);
+    }
 
-    console.log("bench: Java EndToEndLatency ...");
-    const refE2eRes = parseEndToEndLatency((await runKafkaTool("org.apache.kafka.tools.EndToEndLatency", [
-      bs, refE2e, String(E2E_REF_RECORDS), "all", String(RECORD_BYTES),
-    ], { timeoutMs: 600_000 })).stdout);
-    console.log(`bench: app end-to-end at ${E2E_RATE} msg/s for ${E2E_SECONDS} s ...`);
-    const appE2eRes = await appEndToEnd(bs, appE2e);
+    console.log(`memory: app producing and consuming ${E2E_RATE} msg/s for ${MEMORY_SECONDS} s ...`);
+    const steady = await appSteady(bs, await topic("bench-memory"), MEMORY_SECONDS);
+    const rss = steady.rssMiB;
+    // Growth over the last 60 s: the median of its first 10 samples against the median of its last 10.
+    const last60 = rss.slice(-60);
+    const growth = (median(last60.slice(-10)) / median(last60.slice(0, 10)) - 1) * 100;
+    console.log(`memory: ${rss.length} RSS samples, ${fmt(Math.min(...rss))}-${fmt(Math.max(...rss))} MiB`);
 
-    const mb = (rps: number) => (rps * RECORD_BYTES) / MIB;
     const rows: Row[] = [
-      { what: "producer records/s", app: appProd.rps, ref: refProd.recordsPerSec, unit: "", target: ">= 0.5", met: appProd.rps / refProd.recordsPerSec >= 0.5 },
-      { what: "producer MB/s (values)", app: mb(appProd.rps), ref: refProd.mbPerSec, unit: "", target: "", met: true },
-      { what: "consumer records/s (after join)", app: appCons.rps, ref: refCons.fetchRecordsPerSec, unit: "", target: ">= 0.5", met: appCons.rps / refCons.fetchRecordsPerSec >= 0.5 },
-      { what: "consumer MB/s (values)", app: mb(appCons.rps), ref: refCons.fetchMbPerSec, unit: "", target: "", met: true },
-      { what: "e2e latency p50", app: appE2eRes.p50, ref: refE2eRes.p50Ms, unit: "ms", target: "", met: true },
-      { what: "e2e latency p99", app: appE2eRes.p99, ref: refE2eRes.p99Ms, unit: "ms", target: "<= 2", met: appE2eRes.p99 / refE2eRes.p99Ms <= 2 },
+      { what: "producer records/s", unit: "", app: prod.app, refName: "bare KafkaJS", ref: prod.bare, target: { op: ">=", limit: 0.9 } },
+      { what: "producer records/s", unit: "", app: prod.app, refName: "Java ProducerPerformance", ref: prod.java, target: { op: ">=", limit: 0.8 } },
+      { what: "consumer records/s", unit: "", app: cons.app, refName: "bare KafkaJS", ref: cons.bare, target: { op: ">=", limit: 0.9 } },
+      { what: "consumer records/s", unit: "", app: cons.app, refName: "Java ConsumerPerformance", ref: cons.java, target: { op: ">=", limit: 0.8 } },
+      { what: `e2e latency p50 at ${E2E_RATE} msg/s`, unit: "ms", app: e2e.app50, refName: "Java EndToEndLatency", ref: e2e.java50, target: { op: "<=", limit: 2 } },
+      { what: `e2e latency p99 at ${E2E_RATE} msg/s`, unit: "ms", app: e2e.app99, refName: "Java EndToEndLatency", ref: e2e.java99, target: { op: "<=", limit: 1.5 } },
     ];
-    console.log(`\n${table(rows)}\n`);
+    const limits: Limit[] = [
+      { what: `app RSS, max over ${MEMORY_SECONDS} s`, unit: "MiB", value: Math.max(...rss), op: "<", limit: 150 },
+      { what: "app RSS growth over the last 60 s", unit: "%", value: growth, op: "<", limit: 5 },
+    ];
+    console.log("\nall rounds (app | reference):");
+    for (const r of rows) console.log(`  ${r.what} vs ${r.refName}: ${r.app.map(fmt).join(", ")} | ${r.ref.map(fmt).join(", ")}`);
+    console.log(`\n${table(rows, limits)}\n`);
     console.log(
-      `notes: app producer ${RECORDS} in ${appProd.ms} ms (up to 1000 per send, 4 sends in flight, no compression); ` +
-        `Java producer defaults; Java consumer incl. join ${Math.round(refCons.recordsPerSec)} rec/s; ` +
-        `app e2e: ${appE2eRes.samples} samples at ${E2E_RATE} msg/s (sends every 5 ms, commit per batch); ` +
+      `notes: app and bare KafkaJS: up to 1000 records per send, ${IN_FLIGHT} sends in flight, no compression; Java producer defaults; ` +
+        `consumer figures exclude the group join; app e2e: newest 20k samples at ${E2E_RATE} msg/s (commit per batch); ` +
         `Java e2e: ${E2E_REF_RECORDS} records one at a time (ping-pong).`,
     );
+
+    const result = { records: RECORDS, rounds: ROUNDS, rows: rows.map((r) => ({ ...r, ratio: ratio(r), met: met(r) })), limits: limits.map((l) => ({ ...l, met: l.value < l.limit })), rssMiB: rss };
+    mkdirSync(RESULTS, { recursive: true });
+    const json = JSON.stringify(result, null, 2);
+    writeFileSync(path.join(RESULTS, "bench.json"), json);
+    if (jsonPath) writeFileSync(jsonPath, json);
+    await execFileP(process.execPath, [path.join(__dirname, "chart.mjs"), path.join(RESULTS, "bench.json"), path.join(RESULTS, "bench.svg")]);
+    console.log(`wrote ${path.relative(process.cwd(), path.join(RESULTS, "bench.json"))} and bench.svg beside it`);
+    const missed = [...rows.filter((r) => met(r) === false).map((r) => `${r.what} vs ${r.refName}`), ...limits.filter((l) => !(l.value < l.limit)).map((l) => l.what)];
+    if (missed.length) {
+      console.log(`targets missed: ${missed.join("; ")}`);
+      process.exitCode = 1;
+    }
   } finally {
     await broker.dispose();
   }
 }
 
 main().then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (err) => {
     console.error(err);
     process.exit(1);

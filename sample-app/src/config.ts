@@ -19,6 +19,8 @@ export interface AppConfig {
   readonly produceRate: number | "max";
   /** Stop generating after this many messages (0 = never); `POST /messages` still works. */
   readonly produceLimit: number;
+  /** Messages after which the consumer logs "consume limit reached" with the time since it joined (0 = never; for benchmarks). */
+  readonly consumeLimit: number;
   /** Size of each generated message value in bytes. */
   readonly messageBytes: number;
   /** Generated messages per `send` call. */
@@ -122,6 +124,7 @@ const schema = z
         return Number(v);
       }),
     PRODUCE_LIMIT: int("PRODUCE_LIMIT", 0, Number.MAX_SAFE_INTEGER, 0),
+    CONSUME_LIMIT: int("CONSUME_LIMIT", 0, Number.MAX_SAFE_INTEGER, 0),
     MESSAGE_BYTES: int("MESSAGE_BYTES", 64, 1_000_000, 256),
     PRODUCE_BATCH_SIZE: int("PRODUCE_BATCH_SIZE", 1, 100_000, 1000),
     // One send at a time keeps each stream stored in sequence order: with several in flight KafkaJS let
@@ -187,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     role: e.APP_ROLE,
     produceRate: e.PRODUCE_RATE,
     produceLimit: e.PRODUCE_LIMIT,
+    consumeLimit: e.CONSUME_LIMIT,
     messageBytes: e.MESSAGE_BYTES,
     batchSize: e.PRODUCE_BATCH_SIZE,
     maxInFlight: e.PRODUCE_MAX_IN_FLIGHT,

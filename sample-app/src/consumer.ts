@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
+import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
 import type { AppConfig } from "./config";
 import { logKafkaFailure } from "./kafka";
 import { log } from "./log";
@@ -20,7 +20,27 @@ export interface ConsumerStatus {
 }
 
 /** Partitions whose batches may be processed at the same time. */
-const PARTITIONS_IN_PARALLEL = 6;
+export const PARTITIONS_IN_PARALLEL = 6;
+
+/** The KafkaJS consumer settings of the app; the benchmark's bare-KafkaJS reference uses the same. */
+export function consumerOptions(config: AppConfig): ConsumerConfig {
+  return {
+    groupId: config.groupId,
+    sessionTimeout: config.sessionTimeoutMs,
+    heartbeatInterval: Math.min(3000, Math.floor(config.sessionTimeoutMs / 3)),
+    // Short long-poll so a stop does not wait seconds for an empty fetch.
+    maxWaitTimeInMs: 1000,
+    // 4x the default: fewer fetch and commit round trips per message when there is a backlog.
+    maxBytesPerPartition: 4 << 20,
+    maxBytes: 32 << 20,
+    allowAutoTopicCreation: false,
+    // About 6 s, not the ~25 s the producer gets. After a partition leader dies KafkaJS keeps
+    // fetching from it ("Broker N not found in the cached metadata") until its retries run out;
+    // only the restart that follows picks up the new leader. With 25 s of retries a partition
+    // stood still for 30-32 s on 3 brokers; the restart costs a rejoin and some re-reads.
+    retry: { initialRetryTime: 300, maxRetryTime: 2000, retries: 5 },
+  };
+}
 
 /** Messages per batch copied into the "recent messages" list. */
 const RECENT_PER_BATCH = 3;
@@ -49,6 +69,8 @@ export class SampleConsumer {
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private restarts = 0;
+  /** When the first join completed; {@link AppConfig.consumeLimit} is timed from here. */
+  private firstJoinedAt: number | undefined;
 
   constructor(private readonly kafka: Kafka, private readonly config: AppConfig, private readonly metrics: Metrics) {
     this.tracker = new SequenceTracker({
@@ -76,22 +98,7 @@ export class SampleConsumer {
   }
 
   private async run(): Promise<void> {
-    const consumer = this.kafka.consumer({
-      groupId: this.config.groupId,
-      sessionTimeout: this.config.sessionTimeoutMs,
-      heartbeatInterval: Math.min(3000, Math.floor(this.config.sessionTimeoutMs / 3)),
-      // Short long-poll so a stop does not wait seconds for an empty fetch.
-      maxWaitTimeInMs: 1000,
-      // 4x the default: fewer fetch and commit round trips per message when there is a backlog.
-      maxBytesPerPartition: 4 << 20,
-      maxBytes: 32 << 20,
-      allowAutoTopicCreation: false,
-      // About 6 s, not the ~25 s the producer gets. After a partition leader dies KafkaJS keeps
-      // fetching from it ("Broker N not found in the cached metadata") until its retries run out;
-      // only the restart that follows picks up the new leader. With 25 s of retries a partition
-      // stood still for 30-32 s on 3 brokers; the restart costs a rejoin and some re-reads.
-      retry: { initialRetryTime: 300, maxRetryTime: 2000, retries: 5 },
-    });
+    const consumer = this.kafka.consumer(consumerOptions(this.config));
     this.consumer = consumer;
     const { GROUP_JOIN, CRASH, STOP } = consumer.events;
     consumer.on(GROUP_JOIN, ({ payload }) => {
@@ -100,6 +107,7 @@ export class SampleConsumer {
       this.memberId = payload.memberId;
       this.joined = true;
       this.restarts = 0;
+      this.firstJoinedAt ??= nowMs();
       log("info", "joined group", { memberId: payload.memberId, partitions: [...now].sort((a, b) => a - b) });
     });
     consumer.on(STOP, () => {
@@ -162,7 +170,12 @@ export class SampleConsumer {
     this.nextOffset.set(partition, BigInt(last.offset) + 1n);
     // Once per batch: everything up to here was processed, and per-message calls cost throughput.
     resolveOffset(last.offset);
+    const before = this.consumed;
     this.consumed += n;
+    const limit = this.config.consumeLimit;
+    if (limit > 0 && before < limit && this.consumed >= limit) {
+      log("info", "consume limit reached", { messages: this.consumed, elapsedMs: nowMs() - (this.firstJoinedAt ?? nowMs()) });
+    }
     this.metrics.consumed.inc({ partition: String(partition) }, n);
     // Commit exactly what was processed, once per batch: a crash before this line redelivers the
     // batch (duplicates, counted), never skips it.

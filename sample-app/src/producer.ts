@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
-import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type RecordMetadata } from "kafkajs";
+import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type ProducerConfig, type RecordMetadata } from "kafkajs";
 import type { AppConfig } from "./config";
 import { logKafkaFailure, sleep } from "./kafka";
 import { log } from "./log";
@@ -59,6 +59,18 @@ const OWN_SEND_ATTEMPTS = 3;
 const RETRY_AFTER_SECONDS = 5;
 /** Bound on a generated message's key and headers (ids, a sequence number, a timestamp). */
 const GENERATED_OVERHEAD_BYTES = 512;
+
+/** The KafkaJS producer settings of the app; the benchmark's bare-KafkaJS reference uses the same. */
+export const PRODUCER_OPTIONS = {
+  idempotent: false,
+  allowAutoTopicCreation: false,
+  // About 25 s of retries: longer than a broker restart under load (10-14 s measured).
+  retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 8 },
+} as const satisfies ProducerConfig;
+
+/** The `send` settings of the app (acks=all; compression from PRODUCE_COMPRESSION). */
+export const sendOptions = (config: AppConfig) =>
+  ({ acks: -1, compression: config.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None }) as const;
 
 /** Bytes a message occupies as sent: key, value and headers (what the resend cap counts). */
 export function messageBytes(m: Message): number {
@@ -231,8 +243,7 @@ export class SampleProducer {
   private async connect(): Promise<void> {
     for (let attempt = 1; this.running; attempt++) {
       const producer = this.kafka.producer({
-        idempotent: false,
-        allowAutoTopicCreation: false,
+        ...PRODUCER_OPTIONS,
         createPartitioner: () => {
           const choose = Partitioners.DefaultPartitioner();
           return (args) => {
@@ -244,8 +255,6 @@ export class SampleProducer {
             return partition;
           };
         },
-        // About 25 s of retries: longer than a broker restart under load (10-14 s measured).
-        retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 8 },
       });
       try {
         await producer.connect();
@@ -330,8 +339,7 @@ export class SampleProducer {
     try {
       records = await producer.send({
         topic,
-        acks: -1,
-        compression: this.config.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None,
+        ...sendOptions(this.config),
         messages: batch,
       });
     } catch (err) {

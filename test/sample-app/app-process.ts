@@ -40,8 +40,9 @@ export class AppProcess {
   private port: number | undefined;
   private readonly child: ChildProcess;
 
-  constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, [mainJs], {
+  /** `nodeArgs`: flags for node itself, e.g. `--cpu-prof` (which NODE_OPTIONS does not accept). */
+  constructor(env: Record<string, string>, nodeArgs: readonly string[] = []) {
+    this.child = spawn(process.execPath, [...nodeArgs, mainJs], {
       // PATH etc. only: the test's own KAFKA_* variables must not leak into the app.
       env: { PATH: process.env.PATH ?? "", HTTP_PORT: "0", ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -63,6 +64,11 @@ export class AppProcess {
     });
     this.child.stderr!.on("data", (chunk: Buffer) => this.stderr.push(chunk.toString()));
     this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
+  }
+
+  /** The process id (for resource sampling). */
+  get pid(): number {
+    return this.child.pid!;
   }
 
   /** Base URL once the HTTP server listens. */
