@@ -12,7 +12,7 @@ import { KafkaCluster } from "./components/kafkaCluster";
 import { Keda, kedaOperatorPodLabels } from "./components/keda";
 import { KindCluster } from "./components/kindCluster";
 import { grafanaDashboardLabel, Monitoring } from "./components/monitoring";
-import { SampleApp, sampleAppContainer, sampleAppLabels, saslUsernameEnv } from "./components/sampleApp";
+import { newGroupOffset, SampleApp, sampleAppContainer, sampleAppLabels, saslUsernameEnv } from "./components/sampleApp";
 import { SampleAppImage } from "./components/sampleAppImage";
 import { StrimziOperator } from "./components/strimziOperator";
 
@@ -104,6 +104,7 @@ if (keda && config.app.autoscaling) {
         deployment: app.consumer,
         container: sampleAppContainer,
         usernameEnv: saslUsernameEnv,
+        newGroupOffset,
         settings: config.app.autoscaling,
         groupId: appGroup,
         topic: config.app.topic,

@@ -235,6 +235,9 @@ esac
         assert.strictEqual(trigger.metadata.consumerGroup, env(consumer).KAFKA_GROUP_ID);
         assert.strictEqual(trigger.metadata.topic, env(consumer).KAFKA_TOPIC);
         assert.strictEqual(trigger.metadata.lagThreshold, "100");
+        // KEDA must count a partition without commits as the consumers read it: from the earliest offset.
+        assert.strictEqual(env(consumer).CONSUMER_FROM_BEGINNING, "true");
+        assert.strictEqual(trigger.metadata.offsetResetPolicy, "earliest");
         for (const [key, value] of Object.entries(trigger.metadata)) assert.strictEqual(typeof value, "string", key);
         // The next `pulumi up` must not reset the count KEDA chose; the producers stay Pulumi's.
         assert.deepStrictEqual(consumer.ignoreChanges, ["spec.replicas"]);
