@@ -1,5 +1,5 @@
-// config → cluster → flux → strimzi (and keda) → kafka → app → its scaler. Each step depends on the one
-// before it and everything on the cluster goes through that cluster's provider.
+// config → cluster → flux → strimzi (and keda, monitoring) → kafka → app → its scaler. Each step depends on
+// the one before it and everything on the cluster goes through that cluster's provider.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
@@ -11,7 +11,8 @@ import { ConsumerScaler } from "./components/consumerScaler";
 import { KafkaCluster } from "./components/kafkaCluster";
 import { Keda, kedaOperatorPodLabels } from "./components/keda";
 import { KindCluster } from "./components/kindCluster";
-import { SampleApp, sampleAppContainer, sampleAppLabels, saslUsernameEnv } from "./components/sampleApp";
+import { grafanaDashboardLabel, Monitoring } from "./components/monitoring";
+import { newGroupOffset, SampleApp, sampleAppContainer, sampleAppLabels, saslUsernameEnv } from "./components/sampleApp";
 import { SampleAppImage } from "./components/sampleAppImage";
 import { StrimziOperator } from "./components/strimziOperator";
 
@@ -52,6 +53,7 @@ const namespaces = [
 const strimzi = new StrimziOperator("strimzi", {
     fluxNamespace: flux.namespace,
     settings: config.strimzi,
+    grafanaDashboardLabel: config.monitoring ? grafanaDashboardLabel : undefined,
     dependsOn: [flux.ready, ...namespaces],
 }, onCluster);
 
@@ -78,6 +80,7 @@ const kafka = new KafkaCluster("kafka", {
         { podLabels: sampleAppLabels },
         ...(keda ? [{ podLabels: kedaOperatorPodLabels, namespace: keda.namespace }] : []),
     ],
+    lagExporter: config.monitoring !== undefined,
 }, onCluster);
 
 const image = new SampleAppImage("sample-app-image", {
@@ -101,6 +104,7 @@ if (keda && config.app.autoscaling) {
         deployment: app.consumer,
         container: sampleAppContainer,
         usernameEnv: saslUsernameEnv,
+        newGroupOffset,
         settings: config.app.autoscaling,
         groupId: appGroup,
         topic: config.app.topic,
@@ -109,9 +113,41 @@ if (keda && config.app.autoscaling) {
     }, onCluster);
 }
 
+// Only where asked for: Prometheus scrapes Kafka (Strimzi's metrics reporter and Kafka Exporter), the Strimzi
+// operator and the app; Grafana shows Strimzi's dashboards and the consumers' lag beside their replicas.
+const monitoring = config.monitoring
+    ? new Monitoring("monitoring", {
+        fluxNamespace: flux.namespace,
+        settings: config.monitoring,
+        namespaceLabels: podSecurity("baseline"),
+        targets: [
+            {
+                // Brokers, controllers and the Kafka Exporter: Strimzi labels all of them kind=Kafka and names
+                // their metrics port tcp-prometheus; the entity operator has no such port and is not scraped.
+                name: "kafka", namespace: config.kafka.namespace, port: "tcp-prometheus", path: "/metrics",
+                selector: { matchLabels: { "strimzi.io/kind": "Kafka", "strimzi.io/cluster": config.kafka.name } },
+            },
+            {
+                name: "strimzi-cluster-operator", namespace: config.strimzi.namespace, port: "http", path: "/metrics",
+                selector: { matchLabels: { "strimzi.io/kind": "cluster-operator" } },
+            },
+            {
+                name: "sample-app", namespace: config.kafka.namespace, port: "http", path: "/metrics",
+                selector: { matchLabels: sampleAppLabels },
+            },
+        ],
+        scaling: { group: appGroup, topic: config.app.topic, namespace: config.kafka.namespace, deployment: app.consumer.metadata.name },
+        dependsOn: [flux.ready],
+    }, onCluster)
+    : undefined;
+
 export const clusterName = cluster.name;
 export const kubeconfig = cluster.userKubeconfig;
 export const bootstrapServers = kafka.connection.bootstrapServers;
 export const topicNames = kafka.topicNames;
 export const dashboardCommand = pulumi.interpolate
     `${cluster.kubectl} -n ${config.kafka.namespace} port-forward svc/${app.serviceName} ${app.port}:${app.port}  # then open http://localhost:${app.port}`;
+export const grafanaCommand = monitoring
+    ? pulumi.interpolate`${cluster.kubectl} -n ${monitoring.namespace} port-forward svc/${monitoring.grafana.service} 3000:${monitoring.grafana.port}  # then open http://localhost:3000 (user admin)`
+    // An undefined output is dropped with a warning on every run; say why there is none instead.
+    : "monitoring is off on this stack (pulumi config set kafka-on-k8s:monitoring true)";

@@ -17,6 +17,8 @@ export interface KafkaClusterArgs {
     readonly appTopic: string;
     /** Pods allowed to reach the listener (Strimzi writes the NetworkPolicy). */
     readonly clients: KafkaClientPods[];
+    /** Run Strimzi's Kafka Exporter, which serves consumer-group lag to Prometheus. */
+    readonly lagExporter: boolean;
 }
 
 /** Pods allowed to reach the Kafka listener. */
@@ -61,6 +63,8 @@ const profiles: Record<ResourceProfile, { broker: Resources; brokerHeap: string;
         entityOperator: sized("100m", "512Mi"),
     },
 };
+
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 // Strimzi sets Ready only once the operator has rolled the cluster; pulumi-kubernetes waits for it.
 const waitReady = (timeoutSeconds: number) => ({
@@ -161,6 +165,15 @@ export class KafkaCluster extends pulumi.ComponentResource {
                     topicOperator: { resources: profile.entityOperator },
                     userOperator: { resources: profile.entityOperator },
                 },
+                // Lag per group and partition, from the same offsets KEDA's kafka trigger reads, for Grafana
+                // to graph beside the consumer replicas. Only the app's group and topic: the rest is noise.
+                ...(args.lagExporter ? {
+                    kafkaExporter: {
+                        groupRegex: `^${escapeRegex(args.appGroup)}$`,
+                        topicRegex: `^${escapeRegex(args.appTopic)}$`,
+                        resources: sized("50m", "128Mi"),
+                    },
+                } : {}),
             },
         }, childOpts([args.operator, ...nodePools]));
 

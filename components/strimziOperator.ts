@@ -10,6 +10,8 @@ export interface StrimziOperatorArgs {
     readonly fluxNamespace: string;
     /** Chart version, replicas, namespaces. */
     readonly settings: StrimziSettings;
+    /** Label of the ConfigMaps Grafana loads dashboards from; unset: the chart ships no dashboards. */
+    readonly grafanaDashboardLabel?: { readonly key: string; readonly value: string };
     /** Resources the release waits for: Flux ready, the watched namespaces. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -55,6 +57,11 @@ export class StrimziOperator extends pulumi.ComponentResource {
                     requests: { cpu: "200m", memory: "384Mi" },
                     limits: { memory: "384Mi" },
                 },
+                // Strimzi's own Grafana dashboards (Kafka, KRaft, Kafka Exporter, operators), as ConfigMaps
+                // from the chart, so none is copied into this repository.
+                ...(args.grafanaDashboardLabel ? {
+                    dashboards: { enabled: true, label: args.grafanaDashboardLabel.key, labelValue: args.grafanaDashboardLabel.value },
+                } : {}),
             },
         }, { parent: this, dependsOn: [source, ...args.dependsOn] });
 

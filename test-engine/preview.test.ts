@@ -62,6 +62,13 @@ const expected: Record<"dev" | "do", Record<string, number>> = {
         "kubernetes:keda.sh/v1alpha1:TriggerAuthentication": 1,
         // and the Strimzi operator's, with two replicas
         "kubernetes:policy/v1:PodDisruptionBudget": 3,
+        // monitoring (on for do): its namespace, chart source, release, PodMonitors, scaling dashboard
+        "kafka-on-k8s:monitoring:Monitoring": 1,
+        "kubernetes:core/v1:Namespace": 4,
+        "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository": 2,
+        "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease": 3,
+        "kubernetes:monitoring.coreos.com/v1:PodMonitor": 3,
+        "kubernetes:core/v1:ConfigMap": 1,
     },
 };
 
