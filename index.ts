@@ -1,6 +1,5 @@
 // config → cluster → flux → strimzi (and keda) → kafka → app → its scaler. Each step depends on the one
 // before it and everything on the cluster goes through that cluster's provider.
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { Cluster } from "./components/cluster";
@@ -44,15 +43,13 @@ const podSecurity = (enforce: "baseline" | "restricted") => ({
     "pod-security.kubernetes.io/warn": "restricted",
     "pod-security.kubernetes.io/audit": "restricted",
 });
-const namespaces = [
-    { name: config.strimzi.namespace, labels: podSecurity("baseline") },
-    { name: config.kafka.namespace, labels: podSecurity("restricted") },
-].map(metadata => new k8s.core.v1.Namespace(`ns-${metadata.name}`, { metadata }, onCluster));
 
 const strimzi = new StrimziOperator("strimzi", {
     fluxNamespace: flux.namespace,
     settings: config.strimzi,
-    dependsOn: [flux.ready, ...namespaces],
+    namespaceLabels: podSecurity("baseline"),
+    watchedNamespaceLabels: podSecurity("restricted"),
+    dependsOn: [flux.ready],
 }, onCluster);
 
 // Only when the consumers autoscale: KEDA is then the one thing that sets their replica count.

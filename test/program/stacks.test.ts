@@ -198,6 +198,19 @@ esac
             [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }]);
     });
 
+    // Existing stacks declared these namespaces at the top level: without an alias, the next `up` would
+    // replace them, deleting the Kafka cluster and everything else inside.
+    it("keeps the Strimzi and Kafka namespaces' URNs of earlier stacks now that StrimziOperator owns them", () => {
+        const run = runOf();
+        const operator = one(run, "kafka-on-k8s:strimzi:StrimziOperator");
+        for (const name of ["strimzi-system", "kafka"]) {
+            const namespace = ofType(run, t.namespace).find(n => n.inputs.metadata.name === name)!;
+            assert.strictEqual(namespace.parent, ref(operator), `namespace ${name}`);
+            assert.ok(namespace.aliasUrns.includes(`urn:pulumi:${stack}::kafka-on-k8s::${t.namespace}::ns-${name}`),
+                `namespace ${name} (${namespace.urn}) aliases ${namespace.aliasUrns}`);
+        }
+    });
+
     it("installs KEDA 2.20.2 through Flux into its own namespace, waiting for Flux", () => {
         const run = runOf();
         const source = one(run, t.helmRepository);
