@@ -7,6 +7,7 @@ import { loadConfig } from "./components/config";
 import { DoksCluster } from "./components/doksCluster";
 import { Flux } from "./components/flux";
 import { ConsumerScaler } from "./components/consumerScaler";
+import { KafkaClient } from "./components/kafkaClient";
 import { KafkaCluster } from "./components/kafkaCluster";
 import { Keda, kedaOperatorPodLabels } from "./components/keda";
 import { KindCluster } from "./components/kindCluster";
@@ -62,19 +63,24 @@ const keda = config.keda
     }, onCluster)
     : undefined;
 
-const appUser = "sample-app";
 const appGroup = "sample-app";
 const kafka = new KafkaCluster("kafka", {
     settings: config.kafka,
     operator: strimzi.release,
-    appUser,
-    appGroup,
-    appTopic: config.app.topic,
     // KEDA's operator reads the group's offsets with the app user's credentials (see ConsumerScaler).
     clients: [
         { podLabels: sampleAppLabels },
         ...(keda ? [{ podLabels: kedaOperatorPodLabels, namespace: keda.namespace }] : []),
     ],
+}, onCluster);
+
+// The app's own user and ACLs. It was the cluster's child kafka-user-sample-app before, hence the alias.
+const appKafka = new KafkaClient("sample-app-kafka", {
+    cluster: kafka,
+    user: "sample-app",
+    topics: [config.app.topic],
+    groups: [appGroup],
+    userAliases: [{ name: "kafka-user-sample-app", parent: kafka }],
 }, onCluster);
 
 const image = new SampleAppImage("sample-app-image", {
@@ -88,8 +94,8 @@ const app = new SampleApp("sample-app", {
     image: image.ref,
     settings: config.app,
     groupId: appGroup,
-    kafka: kafka.connection,
-    dependsOn: kafka.readyFor,
+    kafka: appKafka.connection,
+    dependsOn: appKafka.readyFor,
 }, onCluster);
 
 if (keda && config.app.autoscaling) {
@@ -101,7 +107,7 @@ if (keda && config.app.autoscaling) {
         settings: config.app.autoscaling,
         groupId: appGroup,
         topic: config.app.topic,
-        kafka: kafka.connection,
+        kafka: appKafka.connection,
         keda: keda.release,
     }, onCluster);
 }

@@ -415,6 +415,9 @@ describe("program: do stack (DigitalOcean)", function () {
         assert.strictEqual(kafka.metricsConfig.type, "strimziMetricsReporter");
         const user = one(run, t.user).inputs.spec;
         assert.strictEqual(user.authentication.type, "scram-sha-512");
+        // In the cluster's namespace with its label, or the cluster's User Operator never sees it.
+        const { name, namespace, labels } = one(run, t.user).inputs.metadata;
+        assert.deepStrictEqual({ name, namespace, labels }, { name: "sample-app", namespace: "kafka", labels: { "strimzi.io/cluster": "kafka" } });
         assert.deepStrictEqual(user.authorization.acls.map((a: { resource: { type: string; name: string } }) => `${a.resource.type}:${a.resource.name}`),
             ["topic:demo-events", "group:sample-app"]);
         const consumer = env(one(run, t.deployment, "sample-app-consumer"));
@@ -422,6 +425,17 @@ describe("program: do stack (DigitalOcean)", function () {
         assert.strictEqual(consumer.KAFKA_SASL_USERNAME, "sample-app");
         assert.deepStrictEqual(consumer.KAFKA_SASL_PASSWORD, { secretKeyRef: { name: "sample-app", key: "password" } });
         assert.strictEqual(consumer.KAFKA_TLS_CA_FILE, "/etc/kafka-ca/ca.crt");
+    });
+
+    // The user moved from KafkaCluster to the app's KafkaClient; replacing it would delete its Secret and
+    // make every app pod fail authentication until the User Operator wrote a new password.
+    it("declares the app's KafkaUser on the app's side, keeping its URN of earlier stacks", () => {
+        const user = one(run, t.user);
+        assert.strictEqual(user.parent, ref(one(run, "kafka-on-k8s:kafka:KafkaClient")));
+        assert.deepStrictEqual(user.aliasUrns, [
+            `urn:pulumi:do::kafka-on-k8s::kafka-on-k8s:kafka:KafkaCluster$${t.user}::kafka-user-sample-app`,
+        ]);
+        assert.notStrictEqual(user.urn, user.aliasUrns[0]);
     });
 
     it("authenticates the kafka trigger with TLS + SCRAM from the user's and the CA's Secrets, no password inline", () => {
