@@ -119,10 +119,11 @@ export function stackValues(stack: StackName, overrides: Record<string, unknown>
 
 /**
  * Runs index.ts for a stack with the config of stackValues; `secrets` replace the test secrets.
- * Rejects with the program's error (e.g. ConfigError) if it throws while declaring.
+ * Rejects with the program's error (e.g. ConfigError) if it throws while declaring. `program` replaces
+ * index.ts, for tests of components the program does not combine that way; it returns the stack outputs.
  */
 export async function runProgram(stack: StackName, overrides: Record<string, unknown> = {},
-    secrets: Record<string, string> = testSecrets[stack]): Promise<ProgramRun> {
+    secrets: Record<string, string> = testSecrets[stack], program?: () => Record<string, unknown>): Promise<ProgramRun> {
     const config = stackValues(stack, overrides, secrets);
     const recorded: DeclaredResource[] = [];
     const known = new Map<pulumi.Resource, DeclaredResource>();
@@ -167,7 +168,7 @@ export async function runProgram(stack: StackName, overrides: Record<string, unk
             return undefined;
         });
         try {
-            exportsOf = require(indexPath) as Record<string, unknown>;
+            exportsOf = program ? program() : require(indexPath) as Record<string, unknown>;
         } catch (e) {
             // Lets tests check that a refused configuration declared nothing.
             throw Object.assign(e as Error, { declared: recorded.map(r => `${r.type}::${r.name}`) });
