@@ -1,6 +1,5 @@
 // config → cluster → flux → strimzi (and keda, monitoring) → kafka → app → its scaler. Each step depends on
 // the one before it and everything on the cluster goes through that cluster's provider.
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { Cluster } from "./components/cluster";
@@ -8,6 +7,7 @@ import { loadConfig } from "./components/config";
 import { DoksCluster } from "./components/doksCluster";
 import { Flux } from "./components/flux";
 import { ConsumerScaler } from "./components/consumerScaler";
+import { KafkaClient } from "./components/kafkaClient";
 import { KafkaCluster } from "./components/kafkaCluster";
 import { Keda, kedaOperatorPodLabels } from "./components/keda";
 import { KindCluster } from "./components/kindCluster";
@@ -45,16 +45,14 @@ const podSecurity = (enforce: "baseline" | "restricted") => ({
     "pod-security.kubernetes.io/warn": "restricted",
     "pod-security.kubernetes.io/audit": "restricted",
 });
-const namespaces = [
-    { name: config.strimzi.namespace, labels: podSecurity("baseline") },
-    { name: config.kafka.namespace, labels: podSecurity("restricted") },
-].map(metadata => new k8s.core.v1.Namespace(`ns-${metadata.name}`, { metadata }, onCluster));
 
 const strimzi = new StrimziOperator("strimzi", {
     fluxNamespace: flux.namespace,
     settings: config.strimzi,
     grafanaDashboardLabel: config.monitoring ? grafanaDashboardLabel : undefined,
-    dependsOn: [flux.ready, ...namespaces],
+    namespaceLabels: podSecurity("baseline"),
+    watchedNamespaceLabels: podSecurity("restricted"),
+    dependsOn: [flux.ready],
 }, onCluster);
 
 // Only when the consumers autoscale: KEDA is then the one thing that sets their replica count.
@@ -67,20 +65,25 @@ const keda = config.keda
     }, onCluster)
     : undefined;
 
-const appUser = "sample-app";
 const appGroup = "sample-app";
 const kafka = new KafkaCluster("kafka", {
     settings: config.kafka,
     operator: strimzi.release,
-    appUser,
-    appGroup,
-    appTopic: config.app.topic,
     // KEDA's operator reads the group's offsets with the app user's credentials (see ConsumerScaler).
     clients: [
         { podLabels: sampleAppLabels },
         ...(keda ? [{ podLabels: kedaOperatorPodLabels, namespace: keda.namespace }] : []),
     ],
-    lagExporter: config.monitoring !== undefined,
+    lagExporter: config.monitoring ? { groups: [appGroup], topics: [config.app.topic] } : undefined,
+}, onCluster);
+
+// The app's own user and ACLs. It was the cluster's child kafka-user-sample-app before, hence the alias.
+const appKafka = new KafkaClient("sample-app-kafka", {
+    cluster: kafka,
+    user: "sample-app",
+    topics: [config.app.topic],
+    groups: [appGroup],
+    userAliases: [{ name: "kafka-user-sample-app", parent: kafka }],
 }, onCluster);
 
 const image = new SampleAppImage("sample-app-image", {
@@ -94,8 +97,8 @@ const app = new SampleApp("sample-app", {
     image: image.ref,
     settings: config.app,
     groupId: appGroup,
-    kafka: kafka.connection,
-    dependsOn: kafka.readyFor,
+    kafka: appKafka.connection,
+    dependsOn: appKafka.readyFor,
 }, onCluster);
 
 if (keda && config.app.autoscaling) {
@@ -108,7 +111,7 @@ if (keda && config.app.autoscaling) {
         settings: config.app.autoscaling,
         groupId: appGroup,
         topic: config.app.topic,
-        kafka: kafka.connection,
+        kafka: appKafka.connection,
         keda: keda.release,
     }, onCluster);
 }

@@ -32,6 +32,8 @@ const shared = {
     "kafka-on-k8s:app:ConsumerScaler": 1,
     "kubernetes:keda.sh/v1alpha1:ScaledObject": 1,
     "kafka-on-k8s:kafka:KafkaCluster": 1,
+    // the sample app's access: its KafkaUser on do, nothing to declare on dev's plain listener
+    "kafka-on-k8s:kafka:KafkaClient": 1,
     "kubernetes:kafka.strimzi.io/v1:Kafka": 1,
     "kubernetes:kafka.strimzi.io/v1:KafkaTopic": 1,
     "kafka-on-k8s:app:SampleAppImage": 1,

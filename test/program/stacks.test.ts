@@ -201,6 +201,19 @@ esac
             [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }]);
     });
 
+    // Existing stacks declared these namespaces at the top level: without an alias, the next `up` would
+    // replace them, deleting the Kafka cluster and everything else inside.
+    it("keeps the Strimzi and Kafka namespaces' URNs of earlier stacks now that StrimziOperator owns them", () => {
+        const run = runOf();
+        const operator = one(run, "kafka-on-k8s:strimzi:StrimziOperator");
+        for (const name of ["strimzi-system", "kafka"]) {
+            const namespace = ofType(run, t.namespace).find(n => n.inputs.metadata.name === name)!;
+            assert.strictEqual(namespace.parent, ref(operator), `namespace ${name}`);
+            assert.ok(namespace.aliasUrns.includes(`urn:pulumi:${stack}::kafka-on-k8s::${t.namespace}::ns-${name}`),
+                `namespace ${name} (${namespace.urn}) aliases ${namespace.aliasUrns}`);
+        }
+    });
+
     it("installs KEDA 2.20.2 through Flux into its own namespace, waiting for Flux", () => {
         const run = runOf();
         const source = one(run, t.helmRepository);
@@ -307,7 +320,7 @@ function monitoringChecks(runOf: () => ProgramRun) {
         const run = runOf();
         const kafka = one(run, t.kafka).inputs.spec;
         assert.strictEqual(kafka.kafka.metricsConfig.type, "strimziMetricsReporter");
-        assert.deepStrictEqual([kafka.kafkaExporter.groupRegex, kafka.kafkaExporter.topicRegex], ["^sample-app$", "^demo-events$"]);
+        assert.deepStrictEqual([kafka.kafkaExporter.groupRegex, kafka.kafkaExporter.topicRegex], ["^(sample-app)$", "^(demo-events)$"]);
         assert.ok(kafka.kafkaExporter.resources.limits.memory, "Kafka Exporter has no memory limit");
         assert.deepStrictEqual(strimziRelease(run).inputs.spec.values.dashboards, { enabled: true, label: "grafana_dashboard", labelValue: "1" });
         const sidecar = monitoringRelease(run).inputs.spec.values.grafana.sidecar.dashboards;
@@ -493,6 +506,9 @@ describe("program: do stack (DigitalOcean)", function () {
         assert.strictEqual(kafka.metricsConfig.type, "strimziMetricsReporter");
         const user = one(run, t.user).inputs.spec;
         assert.strictEqual(user.authentication.type, "scram-sha-512");
+        // In the cluster's namespace with its label, or the cluster's User Operator never sees it.
+        const { name, namespace, labels } = one(run, t.user).inputs.metadata;
+        assert.deepStrictEqual({ name, namespace, labels }, { name: "sample-app", namespace: "kafka", labels: { "strimzi.io/cluster": "kafka" } });
         assert.deepStrictEqual(user.authorization.acls.map((a: { resource: { type: string; name: string } }) => `${a.resource.type}:${a.resource.name}`),
             ["topic:demo-events", "group:sample-app"]);
         const consumer = env(one(run, t.deployment, "sample-app-consumer"));
@@ -500,6 +516,17 @@ describe("program: do stack (DigitalOcean)", function () {
         assert.strictEqual(consumer.KAFKA_SASL_USERNAME, "sample-app");
         assert.deepStrictEqual(consumer.KAFKA_SASL_PASSWORD, { secretKeyRef: { name: "sample-app", key: "password" } });
         assert.strictEqual(consumer.KAFKA_TLS_CA_FILE, "/etc/kafka-ca/ca.crt");
+    });
+
+    // The user moved from KafkaCluster to the app's KafkaClient; replacing it would delete its Secret and
+    // make every app pod fail authentication until the User Operator wrote a new password.
+    it("declares the app's KafkaUser on the app's side, keeping its URN of earlier stacks", () => {
+        const user = one(run, t.user);
+        assert.strictEqual(user.parent, ref(one(run, "kafka-on-k8s:kafka:KafkaClient")));
+        assert.deepStrictEqual(user.aliasUrns, [
+            `urn:pulumi:do::kafka-on-k8s::kafka-on-k8s:kafka:KafkaCluster$${t.user}::kafka-user-sample-app`,
+        ]);
+        assert.notStrictEqual(user.urn, user.aliasUrns[0]);
     });
 
     it("authenticates the kafka trigger with TLS + SCRAM from the user's and the CA's Secrets, no password inline", () => {
