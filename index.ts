@@ -1,6 +1,5 @@
-// config → cluster → flux → strimzi (and keda) → kafka → app → its scaler. Each step depends on the one
-// before it and everything on the cluster goes through that cluster's provider.
-import * as k8s from "@pulumi/kubernetes";
+// config → cluster → flux → strimzi (and keda, monitoring) → kafka → app → its scaler. Each step depends on
+// the one before it and everything on the cluster goes through that cluster's provider.
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { Cluster } from "./components/cluster";
@@ -8,10 +7,12 @@ import { loadConfig } from "./components/config";
 import { DoksCluster } from "./components/doksCluster";
 import { Flux } from "./components/flux";
 import { ConsumerScaler } from "./components/consumerScaler";
+import { KafkaClient } from "./components/kafkaClient";
 import { KafkaCluster } from "./components/kafkaCluster";
 import { Keda, kedaOperatorPodLabels } from "./components/keda";
 import { KindCluster } from "./components/kindCluster";
-import { SampleApp, sampleAppContainer, sampleAppLabels, saslUsernameEnv } from "./components/sampleApp";
+import { grafanaDashboardLabel, Monitoring } from "./components/monitoring";
+import { newGroupOffset, SampleApp, sampleAppContainer, sampleAppLabels, saslUsernameEnv } from "./components/sampleApp";
 import { SampleAppImage } from "./components/sampleAppImage";
 import { StrimziOperator } from "./components/strimziOperator";
 
@@ -44,15 +45,14 @@ const podSecurity = (enforce: "baseline" | "restricted") => ({
     "pod-security.kubernetes.io/warn": "restricted",
     "pod-security.kubernetes.io/audit": "restricted",
 });
-const namespaces = [
-    { name: config.strimzi.namespace, labels: podSecurity("baseline") },
-    { name: config.kafka.namespace, labels: podSecurity("restricted") },
-].map(metadata => new k8s.core.v1.Namespace(`ns-${metadata.name}`, { metadata }, onCluster));
 
 const strimzi = new StrimziOperator("strimzi", {
     fluxNamespace: flux.namespace,
     settings: config.strimzi,
-    dependsOn: [flux.ready, ...namespaces],
+    grafanaDashboardLabel: config.monitoring ? grafanaDashboardLabel : undefined,
+    namespaceLabels: podSecurity("baseline"),
+    watchedNamespaceLabels: podSecurity("restricted"),
+    dependsOn: [flux.ready],
 }, onCluster);
 
 // Only when the consumers autoscale: KEDA is then the one thing that sets their replica count.
@@ -65,19 +65,25 @@ const keda = config.keda
     }, onCluster)
     : undefined;
 
-const appUser = "sample-app";
 const appGroup = "sample-app";
 const kafka = new KafkaCluster("kafka", {
     settings: config.kafka,
     operator: strimzi.release,
-    appUser,
-    appGroup,
-    appTopic: config.app.topic,
     // KEDA's operator reads the group's offsets with the app user's credentials (see ConsumerScaler).
     clients: [
         { podLabels: sampleAppLabels },
         ...(keda ? [{ podLabels: kedaOperatorPodLabels, namespace: keda.namespace }] : []),
     ],
+    lagExporter: config.monitoring ? { groups: [appGroup], topics: [config.app.topic] } : undefined,
+}, onCluster);
+
+// The app's own user and ACLs. It was the cluster's child kafka-user-sample-app before, hence the alias.
+const appKafka = new KafkaClient("sample-app-kafka", {
+    cluster: kafka,
+    user: "sample-app",
+    topics: [config.app.topic],
+    groups: [appGroup],
+    userAliases: [{ name: "kafka-user-sample-app", parent: kafka }],
 }, onCluster);
 
 const image = new SampleAppImage("sample-app-image", {
@@ -91,8 +97,8 @@ const app = new SampleApp("sample-app", {
     image: image.ref,
     settings: config.app,
     groupId: appGroup,
-    kafka: kafka.connection,
-    dependsOn: kafka.readyFor,
+    kafka: appKafka.connection,
+    dependsOn: appKafka.readyFor,
 }, onCluster);
 
 if (keda && config.app.autoscaling) {
@@ -101,13 +107,42 @@ if (keda && config.app.autoscaling) {
         deployment: app.consumer,
         container: sampleAppContainer,
         usernameEnv: saslUsernameEnv,
+        newGroupOffset,
         settings: config.app.autoscaling,
         groupId: appGroup,
         topic: config.app.topic,
-        kafka: kafka.connection,
+        kafka: appKafka.connection,
         keda: keda.release,
     }, onCluster);
 }
+
+// Only where asked for: Prometheus scrapes Kafka (Strimzi's metrics reporter and Kafka Exporter), the Strimzi
+// operator and the app; Grafana shows Strimzi's dashboards and the consumers' lag beside their replicas.
+const monitoring = config.monitoring
+    ? new Monitoring("monitoring", {
+        fluxNamespace: flux.namespace,
+        settings: config.monitoring,
+        namespaceLabels: podSecurity("baseline"),
+        targets: [
+            {
+                // Brokers, controllers and the Kafka Exporter: Strimzi labels all of them kind=Kafka and names
+                // their metrics port tcp-prometheus; the entity operator has no such port and is not scraped.
+                name: "kafka", namespace: config.kafka.namespace, port: "tcp-prometheus", path: "/metrics",
+                selector: { matchLabels: { "strimzi.io/kind": "Kafka", "strimzi.io/cluster": config.kafka.name } },
+            },
+            {
+                name: "strimzi-cluster-operator", namespace: config.strimzi.namespace, port: "http", path: "/metrics",
+                selector: { matchLabels: { "strimzi.io/kind": "cluster-operator" } },
+            },
+            {
+                name: "sample-app", namespace: config.kafka.namespace, port: "http", path: "/metrics",
+                selector: { matchLabels: sampleAppLabels },
+            },
+        ],
+        scaling: { group: appGroup, topic: config.app.topic, namespace: config.kafka.namespace, deployment: app.consumer.metadata.name },
+        dependsOn: [flux.ready],
+    }, onCluster)
+    : undefined;
 
 export const clusterName = cluster.name;
 export const kubeconfig = cluster.userKubeconfig;
@@ -115,3 +150,7 @@ export const bootstrapServers = kafka.connection.bootstrapServers;
 export const topicNames = kafka.topicNames;
 export const dashboardCommand = pulumi.interpolate
     `${cluster.kubectl} -n ${config.kafka.namespace} port-forward svc/${app.serviceName} ${app.port}:${app.port}  # then open http://localhost:${app.port}`;
+export const grafanaCommand = monitoring
+    ? pulumi.interpolate`${cluster.kubectl} -n ${monitoring.namespace} port-forward svc/${monitoring.grafana.service} 3000:${monitoring.grafana.port}  # then open http://localhost:3000 (user admin)`
+    // An undefined output is dropped with a warning on every run; say why there is none instead.
+    : "monitoring is off on this stack (pulumi config set kafka-on-k8s:monitoring true)";

@@ -15,6 +15,8 @@ export const pinned = {
     flux: "2.9.4",
     strimziChart: "1.2.0",
     kedaChart: "2.20.2",
+    /** kube-prometheus-stack chart (Prometheus operator v0.93.1, Grafana), installed when monitoring is on. */
+    prometheusStackChart: "88.5.3",
     kafka: "4.3.1",
 } as const;
 
@@ -146,6 +148,13 @@ export interface KedaSettings {
     readonly namespace: string;
 }
 
+export interface MonitoringSettings {
+    /** Exact kube-prometheus-stack chart version. */
+    readonly chartVersion: string;
+    /** Namespace of Prometheus, Grafana and the Prometheus operator. */
+    readonly namespace: string;
+}
+
 export interface ConsumerAutoscaling {
     /** Fewest consumer replicas KEDA keeps (≥ 1: the consumers serve the dashboard). */
     readonly minReplicas: number;
@@ -187,6 +196,8 @@ export interface StackConfig {
     readonly keda?: KedaSettings;
     /** Sample app deployment. */
     readonly app: SampleAppSettings;
+    /** Prometheus and Grafana with the Kafka and app scrapes, present only when monitoring is on. */
+    readonly monitoring?: MonitoringSettings;
 }
 
 /** Thrown with every problem found, each naming the key, the value and what is allowed. */
@@ -309,6 +320,10 @@ const settingsSchema = z.object({
     appScaleDownStabilizationSeconds: nonNegativeInt(3600).optional(),
     kedaChartVersion: semver.default(pinned.kedaChart),
     kedaNamespace: dnsLabel.default("keda"),
+    // Default depends on clusterKind (on for doks, off for kind), decided below.
+    monitoring: bool.optional(),
+    monitoringChartVersion: semver.default(pinned.prometheusStackChart),
+    monitoringNamespace: dnsLabel.default("monitoring"),
 }).strict();
 
 type Settings = z.infer<typeof settingsSchema>;
@@ -471,6 +486,19 @@ export function parseConfig(source: ConfigSource, secret: (key: string) => pulum
         }
     }
 
+    // Prometheus, Grafana and their operator are several more pods: on by default on DOKS, off on a laptop.
+    const monitoring = s.monitoring ?? doks;
+    if (monitoring) {
+        const taken = [s.kafkaNamespace, s.strimziNamespace, ...(s.appAutoscaling ? [s.kedaNamespace] : [])];
+        if (taken.includes(s.monitoringNamespace) || reservedNamespaces.includes(s.monitoringNamespace)) {
+            problem("monitoringNamespace", `must differ from kafkaNamespace, strimziNamespace${s.appAutoscaling ? " and kedaNamespace" : ""} and not be reserved (${reservedNamespaces.join(", ")}): Prometheus and Grafana get their own namespace`);
+        }
+    } else {
+        for (const key of (["monitoringChartVersion", "monitoringNamespace"] as const).filter(k => raw[k] !== undefined)) {
+            problem(key, "only applies with monitoring=true");
+        }
+    }
+
     if (s.storageType === "ephemeral" && s.storageClass) {
         problem("storageClass", "only applies to storageType=persistent-claim");
     }
@@ -588,6 +616,7 @@ export function parseConfig(source: ConfigSource, secret: (key: string) => pulum
             produceRate: s.appProduceRate, autoscaling,
         },
         keda: autoscaling ? { chartVersion: s.kedaChartVersion, namespace: s.kedaNamespace } : undefined,
+        monitoring: monitoring ? { chartVersion: s.monitoringChartVersion, namespace: s.monitoringNamespace } : undefined,
     };
 }
 

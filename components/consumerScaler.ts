@@ -14,6 +14,8 @@ export interface ConsumerScalerArgs {
     readonly container: string;
     /** Environment variable of that container holding the SASL user name. */
     readonly usernameEnv: string;
+    /** Where the consumers start a group that has no committed offset. */
+    readonly newGroupOffset: "earliest" | "latest";
     /** Replica bounds, lag threshold and scale-in stabilisation. */
     readonly settings: ConsumerAutoscaling;
     /** Consumer group whose lag drives the scaling. */
@@ -84,8 +86,10 @@ export class ConsumerScaler extends pulumi.ComponentResource {
                         consumerGroup: args.groupId,
                         topic: args.topic,
                         lagThreshold: String(settings.lagThreshold),
-                        // What a new group does in the app too (CONSUMER_FROM_BEGINNING unset): lag counts from the end.
-                        offsetResetPolicy: "latest",
+                        // As the consumers start a group without commits. With "latest" while they start at the
+                        // earliest, KEDA counts such a partition as lag 1 however large its backlog
+                        // (test/sample-app/keda-lag.test.ts).
+                        offsetResetPolicy: args.newGroupOffset,
                         ...(kafka.scram ? { sasl: "scram_sha512" } : {}),
                         ...(kafka.tlsCaSecret ? { tls: "enable" } : {}),
                     },

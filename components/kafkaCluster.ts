@@ -2,22 +2,30 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { kafkaTopicName, KafkaSettings, ResourceProfile } from "./config";
 
-const apiVersion = "kafka.strimzi.io/v1";
+/** API version of the Strimzi custom resources the program and its clients declare. */
+export const kafkaApiVersion = "kafka.strimzi.io/v1";
 
 export interface KafkaClusterArgs {
     /** Cluster, pools, storage, auth, topics. */
     readonly settings: KafkaSettings;
     /** The Strimzi HelmRelease: Ready means the CRDs and the operator exist. */
     readonly operator: pulumi.Resource;
-    /** Name of the KafkaUser to create for the sample app when auth is on. */
-    readonly appUser: string;
-    /** Consumer group id the app user may join. */
-    readonly appGroup: string;
-    /** Topic the app user may read and write. */
-    readonly appTopic: string;
     /** Pods allowed to reach the listener (Strimzi writes the NetworkPolicy). */
     readonly clients: KafkaClientPods[];
+    /** Consumer groups and topics whose lag Strimzi's Kafka Exporter serves to Prometheus; unset: no exporter. */
+    readonly lagExporter?: LagExporterScope;
 }
+
+/** What Kafka Exporter reports on: only the groups and topics someone graphs, the rest is noise. */
+export interface LagExporterScope {
+    /** Consumer group ids. */
+    readonly groups: readonly string[];
+    /** Topic names. */
+    readonly topics: readonly string[];
+}
+
+/** A regex matching exactly the given names. */
+const exactly = (names: readonly string[]): string => `^(${names.map(escapeRegex).join("|")})$`;
 
 /** Pods allowed to reach the Kafka listener. */
 export interface KafkaClientPods {
@@ -33,7 +41,7 @@ export interface KafkaConnection {
     readonly bootstrapServers: string;
     /** Secret and key of the cluster CA certificate when the listener uses TLS. */
     readonly tlsCaSecret?: { readonly name: string; readonly key: string };
-    /** SCRAM user name and the Secret (key `password`) the User Operator writes, when auth is on. */
+    /** SCRAM user name and the Secret (key `password`) the User Operator writes, when auth is on (see KafkaClient). */
     readonly scram?: { readonly username: string; readonly passwordSecret: string };
     /** Labels of the Kafka cluster's pods and the listener port, for clients' egress NetworkPolicies. */
     readonly podLabels: Record<string, string>;
@@ -62,25 +70,33 @@ const profiles: Record<ResourceProfile, { broker: Resources; brokerHeap: string;
     },
 };
 
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 // Strimzi sets Ready only once the operator has rolled the cluster; pulumi-kubernetes waits for it.
-const waitReady = (timeoutSeconds: number) => ({
+export const waitReady = (timeoutSeconds: number) => ({
     "pulumi.com/waitFor": "condition=Ready",
     "pulumi.com/timeoutSeconds": String(timeoutSeconds),
 });
 
 /**
- * A KRaft Kafka cluster managed by Strimzi: node pools, the Kafka resource, topics and, where
- * listeners authenticate, a SCRAM user with ACLs for the sample app.
+ * A KRaft Kafka cluster managed by Strimzi: node pools, the Kafka resource and topics. Clients declare
+ * their own users and ACLs (KafkaClient), so the cluster knows none of them.
  */
 export class KafkaCluster extends pulumi.ComponentResource {
     /** The Kafka resource; Ready means brokers and controllers are up. */
     public readonly kafka: k8s.apiextensions.CustomResource;
     /** Topic names as Kafka knows them. */
     public readonly topicNames: string[];
-    /** Connection details for clients in the cluster. */
+    /** Connection details for clients in the cluster, without credentials (each client has its own). */
     public readonly connection: KafkaConnection;
-    /** Resources an app must wait for before connecting (the Kafka cluster, topics, user). */
+    /** Resources a client must wait for before connecting (the Kafka cluster, topics). */
     public readonly readyFor: pulumi.Resource[];
+    /** Namespace of the cluster, where its User Operator reads KafkaUsers. */
+    public readonly namespace: string;
+    /** Labels that put a KafkaUser under this cluster's User Operator. */
+    public readonly userLabels: Record<string, string>;
+    /** Whether the listener authenticates with SCRAM-SHA-512 and authorises by ACLs, so clients need a KafkaUser. */
+    public readonly scram: boolean;
 
     constructor(name: string, args: KafkaClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kafka-on-k8s:kafka:KafkaCluster", name, {}, opts);
@@ -116,13 +132,16 @@ export class KafkaCluster extends pulumi.ComponentResource {
                 { pool: "brokers", roles: ["broker"], replicas: s.brokerReplicas, spread: spread("broker"), resources: profile.broker, heap: profile.brokerHeap },
             ];
         const nodePools = pools.map(p => new k8s.apiextensions.CustomResource(`${name}-${p.pool}`, {
-            apiVersion,
+            apiVersion: kafkaApiVersion,
             kind: "KafkaNodePool",
             metadata: { name: p.pool, namespace: s.namespace, labels: clusterLabel },
             spec: { replicas: p.replicas, roles: p.roles, storage, resources: p.resources, jvmOptions: heap(p.heap), ...p.spread },
         }, childOpts([args.operator])));
 
         const scram = s.auth === "scram-sha-512";
+        this.scram = scram;
+        this.namespace = s.namespace;
+        this.userLabels = clusterLabel;
         // Only the listed client pods may reach the listener; Strimzi turns the peers into a NetworkPolicy.
         // A pod selector alone matches the Kafka namespace only; pods elsewhere need their namespace named too.
         const networkPolicyPeers = args.clients.map(c => ({
@@ -134,7 +153,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
             : { name: "plain", port: 9092, type: "internal", tls: false, networkPolicyPeers };
 
         this.kafka = new k8s.apiextensions.CustomResource(`${name}-cluster`, {
-            apiVersion,
+            apiVersion: kafkaApiVersion,
             kind: "Kafka",
             metadata: { name: s.name, namespace: s.namespace, annotations: waitReady(1200) },
             spec: {
@@ -161,11 +180,20 @@ export class KafkaCluster extends pulumi.ComponentResource {
                     topicOperator: { resources: profile.entityOperator },
                     userOperator: { resources: profile.entityOperator },
                 },
+                // Lag per group and partition, from the same offsets KEDA's kafka trigger reads, for Grafana
+                // to graph beside the consumer replicas.
+                ...(args.lagExporter ? {
+                    kafkaExporter: {
+                        groupRegex: exactly(args.lagExporter.groups),
+                        topicRegex: exactly(args.lagExporter.topics),
+                        resources: sized("50m", "128Mi"),
+                    },
+                } : {}),
             },
         }, childOpts([args.operator, ...nodePools]));
 
         const topics = s.topics.map(t => new k8s.apiextensions.CustomResource(`${name}-topic-${t.name}`, {
-            apiVersion,
+            apiVersion: kafkaApiVersion,
             kind: "KafkaTopic",
             metadata: {
                 // spec.topicName keeps the real name; config refused names that collide or Kubernetes rejects.
@@ -178,30 +206,13 @@ export class KafkaCluster extends pulumi.ComponentResource {
         }, childOpts([this.kafka])));
         this.topicNames = s.topics.map(t => t.name);
 
-        const user = scram ? new k8s.apiextensions.CustomResource(`${name}-user-${args.appUser}`, {
-            apiVersion,
-            kind: "KafkaUser",
-            metadata: { name: args.appUser, namespace: s.namespace, labels: clusterLabel, annotations: waitReady(300) },
-            spec: {
-                authentication: { type: "scram-sha-512" },
-                authorization: {
-                    type: "simple",
-                    acls: [
-                        { resource: { type: "topic", name: args.appTopic }, operations: ["Describe", "Read", "Write"] },
-                        { resource: { type: "group", name: args.appGroup }, operations: ["Describe", "Read"] },
-                    ],
-                },
-            },
-        }, childOpts([this.kafka])) : undefined;
-
         this.connection = {
             bootstrapServers: `${s.name}-kafka-bootstrap.${s.namespace}.svc:${listener.port}`,
             tlsCaSecret: scram ? { name: `${s.name}-cluster-ca-cert`, key: "ca.crt" } : undefined,
-            scram: scram ? { username: args.appUser, passwordSecret: args.appUser } : undefined,
             podLabels: { ...clusterLabel, "strimzi.io/broker-role": "true" },
             port: listener.port,
         };
-        this.readyFor = [this.kafka, ...topics, ...(user ? [user] : [])];
+        this.readyFor = [this.kafka, ...topics];
 
         this.registerOutputs({ bootstrapServers: this.connection.bootstrapServers, topicNames: this.topicNames });
     }

@@ -12,6 +12,8 @@ export const sampleAppLabels = { "app.kubernetes.io/name": "kafka-sample-app", "
 export const sampleAppContainer = "app";
 /** Environment variable holding the SASL user name, when the listener authenticates. */
 export const saslUsernameEnv = "KAFKA_SASL_USERNAME";
+/** Where a consumer group without committed offsets starts: KEDA must count its lag the same way. */
+export const newGroupOffset: "earliest" | "latest" = "earliest";
 
 export interface SampleAppArgs {
     /** Namespace to run in (the Kafka cluster's). */
@@ -120,7 +122,10 @@ export class SampleApp extends pulumi.ComponentResource {
         // With autoscaling, KEDA's HPA sets spec.replicas through the scale subresource; re-applying the stack
         // file's count on the next `pulumi up` would undo its decision (and rebalance the group twice), so
         // Pulumi sets the count only at creation.
-        this.consumer = deployment("consumer", settings.consumerReplicas, [{ name: "APP_ROLE", value: "consumer" }],
+        this.consumer = deployment("consumer", settings.consumerReplicas, [
+            { name: "APP_ROLE", value: "consumer" },
+            { name: "CONSUMER_FROM_BEGINNING", value: String(newGroupOffset === "earliest") },
+        ],
             settings.autoscaling ? ["spec.replicas"] : []);
 
         // kubectl port-forward picks one pod behind the Service; every consumer's dashboard shows the group.

@@ -10,13 +10,21 @@ export interface StrimziOperatorArgs {
     readonly fluxNamespace: string;
     /** Chart version, replicas, namespaces. */
     readonly settings: StrimziSettings;
-    /** Resources the release waits for: Flux ready, the watched namespaces. */
+    /** Label of the ConfigMaps Grafana loads dashboards from; unset: the chart ships no dashboards. */
+    readonly grafanaDashboardLabel?: { readonly key: string; readonly value: string };
+    /** Pod Security Admission labels of the operator's namespace. */
+    readonly namespaceLabels: Record<string, string>;
+    /** Pod Security Admission labels of the namespaces it watches, where it runs the Kafka pods. */
+    readonly watchedNamespaceLabels: Record<string, string>;
+    /** Resources the release waits for: Flux ready. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
  * The Strimzi cluster operator, installed by Flux from its OCI chart. Pulumi declares the Flux source
- * and HelmRelease and waits until the release is Ready (see operatorRelease).
+ * and HelmRelease and waits until the release is Ready (see operatorRelease). It owns the namespaces it
+ * watches as well as its own: its chart writes RoleBindings into them, so they must exist before the
+ * release, which everything in them waits for.
  */
 export class StrimziOperator extends pulumi.ComponentResource {
     /** The HelmRelease; Ready means the operator runs and its CRDs are installed. */
@@ -25,6 +33,17 @@ export class StrimziOperator extends pulumi.ComponentResource {
     constructor(name: string, args: StrimziOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kafka-on-k8s:strimzi:StrimziOperator", name, {}, opts);
         const { settings } = args;
+
+        // These namespaces were declared at the stack's top level as ns-<name>; the aliases keep existing
+        // stacks from replacing them, which would delete everything inside.
+        const namespace = (suffix: string, metadata: { name: string; labels: Record<string, string> }) =>
+            new k8s.core.v1.Namespace(`${name}-${suffix}`, { metadata },
+                { parent: this, aliases: [{ name: `ns-${metadata.name}`, parent: pulumi.rootStackResource }] });
+        const namespaces = [
+            namespace("namespace", { name: settings.namespace, labels: args.namespaceLabels }),
+            ...settings.watchNamespaces.map(watched =>
+                namespace(`watched-${watched}`, { name: watched, labels: args.watchedNamespaceLabels })),
+        ];
 
         const source = new k8s.apiextensions.CustomResource(`${name}-chart`, {
             apiVersion: "source.toolkit.fluxcd.io/v1",
@@ -55,15 +74,20 @@ export class StrimziOperator extends pulumi.ComponentResource {
                     requests: { cpu: "200m", memory: "384Mi" },
                     limits: { memory: "384Mi" },
                 },
+                // Strimzi's own Grafana dashboards (Kafka, KRaft, Kafka Exporter, operators), as ConfigMaps
+                // from the chart, so none is copied into this repository.
+                ...(args.grafanaDashboardLabel ? {
+                    dashboards: { enabled: true, label: args.grafanaDashboardLabel.key, labelValue: args.grafanaDashboardLabel.value },
+                } : {}),
             },
-        }, { parent: this, dependsOn: [source, ...args.dependsOn] });
+        }, { parent: this, dependsOn: [source, ...namespaces, ...args.dependsOn] });
 
         // With standbys, a drain keeps the leader or a standby running.
         if (settings.replicas > 1) {
             new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
                 metadata: { name: "strimzi-cluster-operator", namespace: settings.namespace },
                 spec: { maxUnavailable: 1, selector: { matchLabels: { "strimzi.io/kind": "cluster-operator" } } },
-            }, { parent: this, dependsOn: args.dependsOn });
+            }, { parent: this, dependsOn: [...namespaces, ...args.dependsOn] });
         }
 
         this.registerOutputs({ release: this.release.metadata.name });

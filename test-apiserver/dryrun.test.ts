@@ -131,6 +131,18 @@ const variants: readonly BrokenVariant[] = [
         breakIt: o => { delete o.spec.secretTargetRef[0].key; },
         rejection: /spec\.secretTargetRef\[0\]\.key: Required value/,
     },
+    {
+        title: "PodMonitor without a pod selector",
+        stack: "do", kind: "PodMonitor", name: "kafka",
+        breakIt: o => { delete o.spec.selector; },
+        rejection: /spec\.selector: Required value/,
+    },
+    {
+        title: "PodMonitor scraping with a scheme Prometheus does not speak",
+        stack: "do", kind: "PodMonitor", name: "sample-app",
+        breakIt: o => { o.spec.podMetricsEndpoints[0].scheme = "ftp"; },
+        rejection: /spec\.podMetricsEndpoints\[0\]\.scheme: Unsupported value: "ftp"/,
+    },
 ];
 
 const describeObject = (o: KubeObject) => `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata?.name}`;
@@ -192,7 +204,7 @@ describe("API server: every object of the program through a real kube-apiserver"
             const declared = objects.get(stack) ?? [];
             // Guards against passing vacuously if the program stopped declaring what it exists for.
             for (const kind of ["Namespace", "HelmRelease", "HelmRepository", "Kafka", "KafkaNodePool", "KafkaTopic", "Deployment", "Service",
-                "ScaledObject", ...(stack === "do" ? ["TriggerAuthentication"] : [])]) {
+                "ScaledObject", ...(stack === "do" ? ["TriggerAuthentication", "PodMonitor", "ConfigMap"] : [])]) {
                 assert.ok(declared.some(o => o.kind === kind), `stack ${stack} declares no ${kind}`);
             }
             // Namespaces were created in before(); CRDs are installed; everything else follows in program order.

@@ -32,6 +32,8 @@ const shared = {
     "kafka-on-k8s:app:ConsumerScaler": 1,
     "kubernetes:keda.sh/v1alpha1:ScaledObject": 1,
     "kafka-on-k8s:kafka:KafkaCluster": 1,
+    // the sample app's access: its KafkaUser on do, nothing to declare on dev's plain listener
+    "kafka-on-k8s:kafka:KafkaClient": 1,
     "kubernetes:kafka.strimzi.io/v1:Kafka": 1,
     "kubernetes:kafka.strimzi.io/v1:KafkaTopic": 1,
     "kafka-on-k8s:app:SampleAppImage": 1,
@@ -62,6 +64,13 @@ const expected: Record<"dev" | "do", Record<string, number>> = {
         "kubernetes:keda.sh/v1alpha1:TriggerAuthentication": 1,
         // and the Strimzi operator's, with two replicas
         "kubernetes:policy/v1:PodDisruptionBudget": 3,
+        // monitoring (on for do): its namespace, chart source, release, PodMonitors, scaling dashboard
+        "kafka-on-k8s:monitoring:Monitoring": 1,
+        "kubernetes:core/v1:Namespace": 4,
+        "kubernetes:source.toolkit.fluxcd.io/v1:OCIRepository": 2,
+        "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease": 3,
+        "kubernetes:monitoring.coreos.com/v1:PodMonitor": 3,
+        "kubernetes:core/v1:ConfigMap": 1,
     },
 };
 

@@ -1,19 +1,19 @@
 import { Policies } from "@pulumi/policy";
-import { antiAffinityNodes } from "./anti-affinity-nodes";
-import { appDisruptionBudget } from "./app-disruption-budget";
-import { brokerReplicas } from "./brokers";
-import { consumerWithinPartitions } from "./consumer-partitions";
-import { controllerReplicas } from "./controllers";
-import { controllersSpread } from "./controllers-spread";
-import { doksNodeCount } from "./doks";
-import { kafkaReplicationConfig } from "./kafka-config";
-import { nodeResources } from "./node-resources";
-import { replicasWithinBrokers } from "./replicas-within-brokers";
-import { sampleAppDeployment } from "./sample-app";
-import { scaledConsumerTarget } from "./scaled-consumer";
-import { persistentStorage } from "./storage";
-import { strimziRelease } from "./strimzi-release";
-import { topicReplicas } from "./topics";
+import { consumerWithinPartitions } from "./consumer-within-partitions";
+import { doksNodeCount } from "./doks-node-count";
+import { antiAffinityNodes } from "./doks-nodes-for-anti-affinity";
+import { brokerReplicas } from "./kafka-broker-replicas";
+import { controllerReplicas } from "./kafka-controller-replicas";
+import { controllersSpread } from "./kafka-controllers-spread";
+import { nodeResources } from "./kafka-node-resources";
+import { persistentStorage } from "./kafka-persistent-storage";
+import { replicasWithinBrokers } from "./kafka-replicas-within-brokers";
+import { kafkaReplicationConfig } from "./kafka-replication-config";
+import { topicReplicas } from "./kafka-topic-replicas";
+import { sampleAppDeployment } from "./sample-app-deployment";
+import { appDisruptionBudget } from "./sample-app-disruption-budget";
+import { scaledConsumerTarget } from "./scaled-consumer-target";
+import { strimziRelease } from "./strimzi-operator-release";
 
 /** Every policy of the pack: resource policies 1-8, stack policies 9-11, the production checks 12-14, then KEDA's 15. */
 export const policies: Policies = [

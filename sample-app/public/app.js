@@ -27,8 +27,9 @@ function shortMember(m) {
   return `${m.clientId} · ${m.memberId.slice(-6)}`;
 }
 
-function drawChart(points) {
-  const canvas = $("chart");
+// One chart: series on a left axis and, optionally, one on a right axis (replicas are a few, lag thousands).
+function drawChart(id, points, left, right, caption) {
+  const canvas = $(id);
   const dpr = window.devicePixelRatio || 1;
   const w = canvas.clientWidth;
   const h = canvas.clientHeight || 220;
@@ -37,10 +38,11 @@ function drawChart(points) {
   const g = canvas.getContext("2d");
   g.scale(dpr, dpr);
   g.clearRect(0, 0, w, h);
-  const pad = { l: 56, r: 12, t: 10, b: 22 };
-  const max = Math.max(10, ...points.map((p) => Math.max(p.produced, p.consumed))) * 1.1;
+  const pad = { l: 56, r: right ? 40 : 12, t: 10, b: 22 };
+  const values = (key) => points.map((p) => p[key]).filter((v) => v !== null);
+  const max = Math.max(10, ...left.flatMap((s) => values(s.key))) * 1.1;
   const x = (i) => pad.l + (i / Math.max(1, 119)) * (w - pad.l - pad.r);
-  const y = (v) => h - pad.b - (v / max) * (h - pad.t - pad.b);
+  const y = (v, top) => h - pad.b - (v / top) * (h - pad.t - pad.b);
   g.strokeStyle = "#23314f";
   g.fillStyle = "#8ea0bf";
   g.font = "11px system-ui, sans-serif";
@@ -48,20 +50,38 @@ function drawChart(points) {
   for (let k = 0; k <= 4; k++) {
     const v = (max / 4) * k;
     g.beginPath();
-    g.moveTo(pad.l, y(v));
-    g.lineTo(w - pad.r, y(v));
+    g.moveTo(pad.l, y(v, max));
+    g.lineTo(w - pad.r, y(v, max));
     g.stroke();
-    g.fillText(fmt.format(v), 4, y(v) + 4);
+    g.fillText(fmt.format(v), 4, y(v, max) + 4);
   }
-  g.fillText("last 2 minutes, messages/s", pad.l, h - 6);
+  g.fillText(caption, pad.l, h - 6);
   const offset = 120 - points.length;
-  // Produced is drawn wider underneath, so it stays visible where consumed keeps up exactly.
-  for (const [series, colour, width] of [["produced", "#38bdf8", 4], ["consumed", "#a78bfa", 1.5]]) {
-    g.strokeStyle = colour;
-    g.lineWidth = width;
+  const line = (series, top, step) => {
+    g.strokeStyle = series.colour;
+    g.lineWidth = series.width;
     g.beginPath();
-    points.forEach((p, i) => (i === 0 ? g.moveTo(x(i + offset), y(p[series])) : g.lineTo(x(i + offset), y(p[series]))));
+    let drawing = false;
+    points.forEach((p, i) => {
+      const v = p[series.key];
+      if (v === null) {
+        drawing = false;
+        return;
+      }
+      if (!drawing) g.moveTo(x(i + offset), y(v, top));
+      else if (step) g.lineTo(x(i + offset), y(points[i - 1][series.key], top));
+      if (drawing || step) g.lineTo(x(i + offset), y(v, top));
+      drawing = true;
+    });
     g.stroke();
+  };
+  for (const series of left) line(series, max, false);
+  if (right) {
+    // Whole replicas, drawn as steps: a count changes at an instant.
+    const top = Math.max(2, ...values(right.key)) + 1;
+    g.fillStyle = right.colour;
+    for (let k = 0; k <= top; k += Math.ceil(top / 4)) g.fillText(String(k), w - pad.r + 8, y(k, top) + 4);
+    line(right, top, true);
   }
 }
 
@@ -81,13 +101,19 @@ function render(s) {
   text("consumed", s.consumer ? num(s.consumer.consumed) : "not a consumer");
   const totalLag = s.group.partitions.reduce((n, p) => n + p.lag, 0);
   text("lag", s.group.updatedAt ? num(totalLag) : "–");
+  text("replicas", s.group.updatedAt ? num(s.group.members.length) : "–");
+  const counts = s.rates.map((p) => p.members).filter((m) => m !== null);
+  text("replicas-range", counts.length ? `${Math.min(...counts)}–${Math.max(...counts)} in the last 2 minutes` : "–");
   text("p50", s.consumer ? ms(s.consumer.latencyMs.p50) : "–");
   text("p99", s.consumer ? ms(s.consumer.latencyMs.p99) : "–");
   text("gaps", s.consumer ? num(s.consumer.gaps) : "–");
   text("duplicates", s.consumer ? num(s.consumer.duplicates) : "–");
   $("gaps-card").className = "card " + (s.consumer && s.consumer.gaps > 0 ? "bad" : "good");
 
-  drawChart(s.rates);
+  // Produced is drawn wider underneath, so it stays visible where consumed keeps up exactly.
+  drawChart("chart", s.rates, [{ key: "produced", colour: "#38bdf8", width: 4 }, { key: "consumed", colour: "#a78bfa", width: 1.5 }], null, "last 2 minutes, messages/s");
+  drawChart("scaling", s.rates, [{ key: "lag", colour: "#f59e0b", width: 2 }], { key: "members", colour: "#34d399", width: 2.5 },
+    "last 2 minutes: lag in messages (left), consumers in the group (right)");
 
   const owners = new Map();
   for (const m of s.group.members) for (const p of m.partitions) owners.set(p, m);

@@ -38,7 +38,7 @@ export interface Stats {
         readonly latencyMs: { readonly p50: number | null; readonly p99: number | null; readonly samples: number };
       })
     | null;
-  /** Throughput over the last two minutes, one point a second. */
+  /** Throughput, group lag and group members over the last two minutes, one point a second. */
   readonly rates: RatePoint[];
   /** Group-wide offsets, lag and assignment. */
   readonly group: GroupView;
@@ -68,7 +68,9 @@ export class App {
   /** Starts every role; connection failures are retried in the background, never fatal. */
   start(): void {
     this.sampler = setInterval(() => {
-      this.rates.sample(this.producer?.status().produced ?? 0, this.consumer?.status().consumed ?? 0);
+      const group = this.watcher.current();
+      this.rates.sample(this.producer?.status().produced ?? 0, this.consumer?.status().consumed ?? 0,
+        group.updatedAt === null || group.error !== null ? null : { lag: group.partitions.reduce((n, p) => n + p.lag, 0), members: group.members.length });
       this.producer?.prune();
       this.consumer?.tracker.prune();
       this.metrics.gaps.set(this.consumer?.tracker.gaps() ?? 0);

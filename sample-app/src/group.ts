@@ -119,6 +119,7 @@ export class GroupWatcher {
         partitions: [...(decoded?.assignment[topic] ?? [])].sort((a, b) => a - b),
       };
     });
+    this.metrics.groupMembers.set(members.length);
     return { state: group?.state ?? "Unknown", partitions, members, updatedAt: Date.now(), error: null };
   }
 }

@@ -27,6 +27,8 @@ export class Metrics {
   readonly gaps = new Gauge({ name: "sample_app_sequence_gaps", help: "Sequence numbers currently missing in the streams this consumer owns", registers: [this.registry] });
   /** Log-end offset minus committed offset, per partition. */
   readonly lag = new Gauge({ name: "sample_app_consumer_lag", help: "Log-end offset minus the group's committed offset", labelNames: ["partition"], registers: [this.registry] });
+  /** Members of the consumer group, i.e. its consumer replicas, as the admin client last saw them. */
+  readonly groupMembers = new Gauge({ name: "sample_app_consumer_group_members", help: "Members of the consumer group (its consumer replicas)", registers: [this.registry] });
   /** Produce-to-process latency of each message. */
   readonly latency = new Histogram({
     name: "sample_app_e2e_latency_seconds",

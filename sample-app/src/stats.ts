@@ -49,18 +49,31 @@ export interface RatePoint {
   readonly produced: number;
   /** Messages processed per second over the last interval. */
   readonly consumed: number;
+  /** The group's total lag at the sample; null while the admin client has no view of the group. */
+  readonly lag: number | null;
+  /** Members of the consumer group (its replicas) at the sample; null while there is no view. */
+  readonly members: number | null;
 }
 
-/** Turns two ever-growing counts into per-second rates, sampled once a second. */
+/**
+ * Turns two ever-growing counts into per-second rates, sampled once a second, beside the group's lag and
+ * member count at that moment, so scaling shows next to the throughput it follows.
+ */
 export class RateHistory {
   private readonly points = new Ring<RatePoint>(120);
   private last = { t: Date.now(), produced: 0, consumed: 0 };
 
-  sample(produced: number, consumed: number): void {
+  sample(produced: number, consumed: number, group: { readonly lag: number; readonly members: number } | null): void {
     const t = Date.now();
     const dt = (t - this.last.t) / 1000;
     if (dt <= 0) return;
-    this.points.push({ t, produced: (produced - this.last.produced) / dt, consumed: (consumed - this.last.consumed) / dt });
+    this.points.push({
+      t,
+      produced: (produced - this.last.produced) / dt,
+      consumed: (consumed - this.last.consumed) / dt,
+      lag: group?.lag ?? null,
+      members: group?.members ?? null,
+    });
     this.last = { t, produced, consumed };
   }
 

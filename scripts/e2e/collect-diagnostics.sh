@@ -37,4 +37,6 @@ capture entity-operator-logs kubectl logs -n kafka -l strimzi.io/kind=Kafka,stri
 capture kafka-broker-logs kubectl logs -n kafka -l strimzi.io/kind=Kafka,strimzi.io/broker-role=true --all-containers --tail=2000
 capture sample-app-describe kubectl describe deployments,pods -n kafka -l app.kubernetes.io/name=kafka-sample-app
 capture sample-app-logs kubectl logs -n kafka -l app.kubernetes.io/name=kafka-sample-app --all-containers --prefix --tail=2000
+capture scaledobjects kubectl describe scaledobjects.keda.sh,hpa -n kafka
+capture keda-operator-logs kubectl logs -n keda -l app.kubernetes.io/name=keda-operator --all-containers --tail=2000
 echo "diagnostics: written to $out"

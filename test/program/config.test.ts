@@ -141,6 +141,16 @@ const table: [string, StackName, Record<string, unknown>, Record<string, string>
         /^kafka-on-k8s:kedaChartVersion = "2.20": must be an exact version MAJOR.MINOR.PATCH/],
     ["KEDA in the Kafka namespace", "dev", { kedaNamespace: "kafka" }, undefined,
         /^kafka-on-k8s:kedaNamespace = "kafka": must differ from kafkaNamespace and strimziNamespace/],
+    ["a monitoring switch that is not a boolean", "do", { monitoring: "yes please" }, undefined,
+        /^kafka-on-k8s:monitoring = "yes please": must be true or false$/],
+    ["a kube-prometheus-stack chart version that is not exact", "do", { monitoringChartVersion: "88" }, undefined,
+        /^kafka-on-k8s:monitoringChartVersion = "88": must be an exact version MAJOR.MINOR.PATCH/],
+    ["monitoring in KEDA's namespace", "do", { monitoringNamespace: "keda" }, undefined,
+        /^kafka-on-k8s:monitoringNamespace = "keda": must differ from kafkaNamespace, strimziNamespace and kedaNamespace and not be reserved/],
+    ["monitoring in a reserved namespace", "do", { monitoringNamespace: "kube-system" }, undefined,
+        /^kafka-on-k8s:monitoringNamespace = "kube-system": must differ from .* not be reserved \(default, kube-system/],
+    ["monitoring settings with monitoring off", "dev", { monitoringNamespace: "prom" }, undefined,
+        /^kafka-on-k8s:monitoringNamespace = "prom": only applies with monitoring=true$/],
 ];
 
 describe("stack configuration", () => {
@@ -197,6 +207,14 @@ describe("stack configuration", () => {
         const fixed = parse("dev", { appAutoscaling: false, appMinConsumerReplicas: undefined, appMaxConsumerReplicas: undefined, appLagThreshold: undefined });
         assert.strictEqual(fixed.app.autoscaling, undefined);
         assert.strictEqual(fixed.keda, undefined);
+    });
+
+    it("turns monitoring on by default on doks only, with the pinned chart", () => {
+        const unset = { monitoring: undefined };
+        assert.deepStrictEqual(parse("do", unset).monitoring, { chartVersion: "88.5.3", namespace: "monitoring" });
+        assert.strictEqual(parse("dev", unset).monitoring, undefined);
+        assert.deepStrictEqual(parse("dev", { monitoring: true, monitoringNamespace: "prom" }).monitoring, { chartVersion: "88.5.3", namespace: "prom" });
+        assert.strictEqual(parse("do", { monitoring: false }).monitoring, undefined);
     });
 
     it("declares no resource when the consumers could outnumber the partitions", async function () {

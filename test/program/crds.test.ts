@@ -25,7 +25,7 @@ describe("custom resources against the upstream CRDs", function () {
             for (const expected of ["kafka.strimzi.io/v1/Kafka", "kafka.strimzi.io/v1/KafkaNodePool", "kafka.strimzi.io/v1/KafkaTopic",
                 "helm.toolkit.fluxcd.io/v2/HelmRelease", "source.toolkit.fluxcd.io/v1/OCIRepository",
                 "source.toolkit.fluxcd.io/v1/HelmRepository", "keda.sh/v1alpha1/ScaledObject",
-                ...(stack === "do" ? ["kafka.strimzi.io/v1/KafkaUser", "keda.sh/v1alpha1/TriggerAuthentication"] : [])]) {
+                ...(stack === "do" ? ["kafka.strimzi.io/v1/KafkaUser", "keda.sh/v1alpha1/TriggerAuthentication", "monitoring.coreos.com/v1/PodMonitor"] : [])]) {
                 assert.ok(kinds.includes(expected), `${stack} declares no ${expected}`);
             }
             const failures = customResources[stack].flatMap(o => validator.validate(o)
@@ -45,7 +45,8 @@ describe("custom resources against the upstream CRDs", function () {
         }
     });
 
-    // The checks above are only worth something if a broken object fails them.
+    // The checks above are only worth something if a broken object fails them (copies of dev's objects,
+    // or do's where dev has none).
     const broken: [string, string, (o: any) => void, RegExp][] = [
         ["Kafka", "a misspelt field", o => { o.spec.kafka.listners = o.spec.kafka.listeners; }, /must NOT have additional properties.*listners/],
         ["KafkaNodePool", "replicas as a string", o => { o.spec.replicas = "three"; }, /\/spec\/replicas must be integer/],
@@ -59,11 +60,19 @@ describe("custom resources against the upstream CRDs", function () {
             const behavior = o.spec.advanced.horizontalPodAutoscalerConfig.behavior;
             behavior.scaleDown.stabilisationWindowSeconds = behavior.scaleDown.stabilizationWindowSeconds;
         }, /must NOT have additional properties.*stabilisationWindowSeconds/],
+        ["PodMonitor", "endpoints under the ServiceMonitor's field name", o => {
+            o.spec.endpoints = o.spec.podMetricsEndpoints;
+            delete o.spec.podMetricsEndpoints;
+        }, /must NOT have additional properties.*"additionalProperty":"endpoints"/],
+        ["PodMonitor", "a scrape interval without a unit", o => { o.spec.podMetricsEndpoints[0].interval = "15"; },
+            /\/spec\/podMetricsEndpoints\/0\/interval must match pattern/],
+        ["PodMonitor", "a selector that is not a label selector", o => { o.spec.selector = { "strimzi.io/kind": "Kafka" }; },
+            /\/spec\/selector must NOT have additional properties/],
     ];
     for (const [kind, what, breakIt, expected] of broken) {
         it(`rejects a ${kind} with ${what}`, () => {
-            const original = customResources.dev.find(o => o.kind === kind);
-            assert.ok(original, `no ${kind} in dev`);
+            const original = customResources.dev.find(o => o.kind === kind) ?? customResources.do.find(o => o.kind === kind);
+            assert.ok(original, `no ${kind} in dev or do`);
             const copy = structuredClone(original);
             breakIt(copy);
             const messages = validator.validate(copy).map(e => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`).join("\n");

@@ -25,6 +25,8 @@ const t = {
     service: "kubernetes:core/v1:Service",
     pdb: "kubernetes:policy/v1:PodDisruptionBudget",
     networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    podMonitor: "kubernetes:monitoring.coreos.com/v1:PodMonitor",
+    configMap: "kubernetes:core/v1:ConfigMap",
 };
 const ref = (r: DeclaredResource) => `${r.type}::${r.name}`;
 const one = (run: ProgramRun, type: string, name?: string): DeclaredResource => {
@@ -35,6 +37,7 @@ const one = (run: ProgramRun, type: string, name?: string): DeclaredResource => 
 const commandNamed = (run: ProgramRun, name: string) => one(run, t.command, name);
 const strimziRelease = (run: ProgramRun) => one(run, t.helmRelease, "strimzi-release");
 const kedaRelease = (run: ProgramRun) => one(run, t.helmRelease, "keda-release");
+const monitoringRelease = (run: ProgramRun) => one(run, t.helmRelease, "monitoring-release");
 const env = (d: DeclaredResource) => Object.fromEntries(
     (d.inputs.spec.template.spec.containers[0].env as { name: string; value?: string; valueFrom?: unknown }[])
         .map(e => [e.name, e.value ?? e.valueFrom]));
@@ -65,8 +68,8 @@ function wiring(stack: "dev" | "do", runOf: () => ProgramRun) {
         const release = strimziRelease(run);
         const kafka = one(run, t.kafka);
         assert.ok(release.dependsOn.includes(ref(flux)), `HelmRelease depends on ${release.dependsOn}`);
-        assert.ok(release.dependsOn.includes(ref(one(run, t.ociRepository))), "HelmRelease before its chart source");
-        for (const ns of ofType(run, t.namespace).filter(n => n.name !== "keda-namespace")) {
+        assert.ok(release.dependsOn.includes(ref(one(run, t.ociRepository, "strimzi-chart"))), "HelmRelease before its chart source");
+        for (const ns of ofType(run, t.namespace).filter(n => !["keda-namespace", "monitoring-namespace"].includes(n.name))) {
             assert.ok(release.dependsOn.includes(ref(ns)), `HelmRelease before ${ns.name}`);
         }
         for (const cr of [...ofType(run, t.nodePool), kafka]) {
@@ -92,7 +95,7 @@ function wiring(stack: "dev" | "do", runOf: () => ProgramRun) {
 
     it("installs the Strimzi chart pinned to 1.2.0 from its OCI repository with CRDs", () => {
         const run = runOf();
-        const source = one(run, t.ociRepository).inputs;
+        const source = one(run, t.ociRepository, "strimzi-chart").inputs;
         assert.strictEqual(source.spec.url, "oci://quay.io/strimzi-helm/strimzi-kafka-operator");
         assert.deepStrictEqual(source.spec.ref, { tag: "1.2.0" });
         const release = strimziRelease(run).inputs;
@@ -141,7 +144,7 @@ esac
     it("exports the cluster name, a secret kubeconfig, bootstrap servers, topics and the dashboard command", () => {
         const run = runOf();
         assert.deepStrictEqual(Object.keys(run.outputs).sort(),
-            ["bootstrapServers", "clusterName", "dashboardCommand", "kubeconfig", "topicNames"]);
+            ["bootstrapServers", "clusterName", "dashboardCommand", "grafanaCommand", "kubeconfig", "topicNames"]);
         assert.deepStrictEqual(run.secretOutputs, ["kubeconfig"]);
         assert.deepStrictEqual(run.outputs.topicNames, ["demo-events"]);
         assert.match(String(run.outputs.dashboardCommand), /port-forward svc\/sample-app 8080:8080/);
@@ -198,6 +201,19 @@ esac
             [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }]);
     });
 
+    // Existing stacks declared these namespaces at the top level: without an alias, the next `up` would
+    // replace them, deleting the Kafka cluster and everything else inside.
+    it("keeps the Strimzi and Kafka namespaces' URNs of earlier stacks now that StrimziOperator owns them", () => {
+        const run = runOf();
+        const operator = one(run, "kafka-on-k8s:strimzi:StrimziOperator");
+        for (const name of ["strimzi-system", "kafka"]) {
+            const namespace = ofType(run, t.namespace).find(n => n.inputs.metadata.name === name)!;
+            assert.strictEqual(namespace.parent, ref(operator), `namespace ${name}`);
+            assert.ok(namespace.aliasUrns.includes(`urn:pulumi:${stack}::kafka-on-k8s::${t.namespace}::ns-${name}`),
+                `namespace ${name} (${namespace.urn}) aliases ${namespace.aliasUrns}`);
+        }
+    });
+
     it("installs KEDA 2.20.2 through Flux into its own namespace, waiting for Flux", () => {
         const run = runOf();
         const source = one(run, t.helmRepository);
@@ -232,6 +248,9 @@ esac
         assert.strictEqual(trigger.metadata.consumerGroup, env(consumer).KAFKA_GROUP_ID);
         assert.strictEqual(trigger.metadata.topic, env(consumer).KAFKA_TOPIC);
         assert.strictEqual(trigger.metadata.lagThreshold, "100");
+        // KEDA must count a partition without commits as the consumers read it: from the earliest offset.
+        assert.strictEqual(env(consumer).CONSUMER_FROM_BEGINNING, "true");
+        assert.strictEqual(trigger.metadata.offsetResetPolicy, "earliest");
         for (const [key, value] of Object.entries(trigger.metadata)) assert.strictEqual(typeof value, "string", key);
         // The next `pulumi up` must not reset the count KEDA chose; the producers stay Pulumi's.
         assert.deepStrictEqual(consumer.ignoreChanges, ["spec.replicas"]);
@@ -247,6 +266,77 @@ esac
                 podSelector: { matchLabels: { "app.kubernetes.io/name": "keda-operator" } },
             },
         ]);
+    });
+}
+
+/** What monitoring=true declares, whichever the stack. */
+function monitoringChecks(runOf: () => ProgramRun) {
+    it("installs kube-prometheus-stack 88.5.3 through Flux into its own namespace, waiting for Flux", () => {
+        const run = runOf();
+        const source = ofType(run, t.ociRepository).find(o => o.name === "monitoring-chart");
+        assert.ok(source, "no OCIRepository for kube-prometheus-stack");
+        assert.strictEqual(source.inputs.spec.url, "oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack");
+        assert.deepStrictEqual(source.inputs.spec.ref, { tag: "88.5.3" });
+        const release = monitoringRelease(run);
+        assert.deepStrictEqual(release.inputs.spec.chartRef, { kind: "OCIRepository", name: source.inputs.metadata.name, namespace: "flux-system" });
+        assert.strictEqual(release.inputs.spec.targetNamespace, "monitoring");
+        assert.strictEqual(release.inputs.spec.install.crds, "CreateReplace");
+        for (const needed of [commandNamed(run, "flux-install"), source, one(run, t.namespace, "monitoring-namespace")]) {
+            assert.ok(release.dependsOn.includes(ref(needed)), `the monitoring HelmRelease must wait for ${ref(needed)}`);
+        }
+        const values = release.inputs.spec.values;
+        // Else Prometheus ignores PodMonitors that lack the release's label, i.e. all of this program's.
+        assert.strictEqual(values.prometheus.prometheusSpec.podMonitorSelectorNilUsesHelmValues, false);
+        assert.strictEqual(values.grafana.adminPassword, "", "the chart's well-known default password must not be used");
+        assert.strictEqual(one(run, t.namespace, "monitoring-namespace").inputs.metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
+        assert.strictEqual(values.nodeExporter.enabled, false, "node-exporter needs host namespaces, which baseline refuses");
+    });
+
+    it("scrapes the Kafka pods, the Strimzi operator and the app once the release is Ready", () => {
+        const run = runOf();
+        const monitors: Record<string, DeclaredResource> = Object.fromEntries(ofType(run, t.podMonitor).map(m => [m.inputs.metadata.name, m]));
+        assert.deepStrictEqual(Object.keys(monitors).sort(), ["kafka", "sample-app", "strimzi-cluster-operator"]);
+        for (const m of Object.values(monitors)) {
+            assert.ok(m.dependsOn.includes(ref(monitoringRelease(run))), `${m.name} must wait for the PodMonitor CRD`);
+        }
+        const endpoint = (name: string) => monitors[name].inputs.spec.podMetricsEndpoints[0];
+        assert.strictEqual(monitors.kafka.inputs.metadata.namespace, "kafka");
+        assert.deepStrictEqual(monitors.kafka.inputs.spec.selector.matchLabels, { "strimzi.io/kind": "Kafka", "strimzi.io/cluster": "kafka" });
+        assert.strictEqual(endpoint("kafka").port, "tcp-prometheus");
+        assert.strictEqual(monitors["strimzi-cluster-operator"].inputs.metadata.namespace, "strimzi-system");
+        // The app's PodMonitor must select its pods, by a port the container declares.
+        const consumer = one(run, t.deployment, "sample-app-consumer").inputs.spec.template;
+        for (const [k, v] of Object.entries(monitors["sample-app"].inputs.spec.selector.matchLabels)) {
+            assert.strictEqual(consumer.metadata.labels[k], v, `sample-app PodMonitor label ${k}`);
+        }
+        assert.ok(consumer.spec.containers[0].ports.some((p: { name: string }) => p.name === endpoint("sample-app").port));
+        assert.strictEqual(endpoint("sample-app").path, "/metrics");
+        // The app's NetworkPolicy must let Prometheus in on that port.
+        const ingress = ofType(run, t.networkPolicy).find(n => n.inputs.metadata.name === "sample-app")!.inputs.spec.ingress;
+        assert.ok(ingress.some((r: { from?: unknown; ports: { port: number }[] }) => !r.from && r.ports.some(p => p.port === 8080)));
+    });
+
+    it("serves the app group's lag through Strimzi's Kafka Exporter, and ships Strimzi's dashboards from its chart", () => {
+        const run = runOf();
+        const kafka = one(run, t.kafka).inputs.spec;
+        assert.strictEqual(kafka.kafka.metricsConfig.type, "strimziMetricsReporter");
+        assert.deepStrictEqual([kafka.kafkaExporter.groupRegex, kafka.kafkaExporter.topicRegex], ["^(sample-app)$", "^(demo-events)$"]);
+        assert.ok(kafka.kafkaExporter.resources.limits.memory, "Kafka Exporter has no memory limit");
+        assert.deepStrictEqual(strimziRelease(run).inputs.spec.values.dashboards, { enabled: true, label: "grafana_dashboard", labelValue: "1" });
+        const sidecar = monitoringRelease(run).inputs.spec.values.grafana.sidecar.dashboards;
+        assert.deepStrictEqual([sidecar.label, sidecar.labelValue, sidecar.searchNamespace], ["grafana_dashboard", "1", "ALL"]);
+    });
+
+    it("graphs the group's lag beside the consumer Deployment's replicas on one Grafana dashboard", () => {
+        const run = runOf();
+        const map = one(run, t.configMap, "monitoring-scaling-dashboard").inputs;
+        assert.strictEqual(map.metadata.labels.grafana_dashboard, "1");
+        const dashboard = JSON.parse(map.data["kafka-consumer-scaling.json"]);
+        const exprs = dashboard.panels.flatMap((p: { targets: { expr: string }[] }) => p.targets.map(x => x.expr)).join("\n");
+        assert.match(exprs, /kafka_consumergroup_lag\{consumergroup="sample-app", topic="demo-events"\}/);
+        assert.match(exprs, /kube_deployment_spec_replicas\{namespace="kafka", deployment="sample-app-consumer"\}/);
+        assert.match(exprs, /sample_app_consumer_group_members/);
+        assert.match(String(run.outputs.grafanaCommand), /-n monitoring port-forward svc\/kube-prometheus-stack-grafana 3000:80/);
     });
 }
 
@@ -318,6 +408,20 @@ describe("program: dev stack (kind)", function () {
         assert.deepStrictEqual(consumer.ignoreChanges, []);
         assert.strictEqual(consumer.inputs.spec.replicas, 2);
         assert.strictEqual(one(fixed, t.kafka).inputs.spec.kafka.listeners[0].networkPolicyPeers.length, 1);
+    });
+
+    it("declares no Prometheus, Grafana, PodMonitor or Kafka Exporter (monitoring is off on dev)", () => {
+        assert.strictEqual(ofType(run, t.podMonitor).length, 0);
+        assert.deepStrictEqual(ofType(run, t.helmRelease).map(r => r.name).sort(), ["keda-release", "strimzi-release"]);
+        assert.strictEqual(one(run, t.kafka).inputs.spec.kafkaExporter, undefined);
+        assert.strictEqual(strimziRelease(run).inputs.spec.values.dashboards, undefined);
+        assert.match(String(run.outputs.grafanaCommand), /^monitoring is off/);
+    });
+
+    describe("with monitoring=true", () => {
+        let monitored: ProgramRun;
+        before(async () => { monitored = await runProgram("dev", { monitoring: true }); });
+        monitoringChecks(() => monitored);
     });
 
     it("loads the content-tagged image into kind once the cluster exists", () => {
@@ -402,6 +506,9 @@ describe("program: do stack (DigitalOcean)", function () {
         assert.strictEqual(kafka.metricsConfig.type, "strimziMetricsReporter");
         const user = one(run, t.user).inputs.spec;
         assert.strictEqual(user.authentication.type, "scram-sha-512");
+        // In the cluster's namespace with its label, or the cluster's User Operator never sees it.
+        const { name, namespace, labels } = one(run, t.user).inputs.metadata;
+        assert.deepStrictEqual({ name, namespace, labels }, { name: "sample-app", namespace: "kafka", labels: { "strimzi.io/cluster": "kafka" } });
         assert.deepStrictEqual(user.authorization.acls.map((a: { resource: { type: string; name: string } }) => `${a.resource.type}:${a.resource.name}`),
             ["topic:demo-events", "group:sample-app"]);
         const consumer = env(one(run, t.deployment, "sample-app-consumer"));
@@ -409,6 +516,17 @@ describe("program: do stack (DigitalOcean)", function () {
         assert.strictEqual(consumer.KAFKA_SASL_USERNAME, "sample-app");
         assert.deepStrictEqual(consumer.KAFKA_SASL_PASSWORD, { secretKeyRef: { name: "sample-app", key: "password" } });
         assert.strictEqual(consumer.KAFKA_TLS_CA_FILE, "/etc/kafka-ca/ca.crt");
+    });
+
+    // The user moved from KafkaCluster to the app's KafkaClient; replacing it would delete its Secret and
+    // make every app pod fail authentication until the User Operator wrote a new password.
+    it("declares the app's KafkaUser on the app's side, keeping its URN of earlier stacks", () => {
+        const user = one(run, t.user);
+        assert.strictEqual(user.parent, ref(one(run, "kafka-on-k8s:kafka:KafkaClient")));
+        assert.deepStrictEqual(user.aliasUrns, [
+            `urn:pulumi:do::kafka-on-k8s::kafka-on-k8s:kafka:KafkaCluster$${t.user}::kafka-user-sample-app`,
+        ]);
+        assert.notStrictEqual(user.urn, user.aliasUrns[0]);
     });
 
     it("authenticates the kafka trigger with TLS + SCRAM from the user's and the CA's Secrets, no password inline", () => {
@@ -462,6 +580,8 @@ describe("program: do stack (DigitalOcean)", function () {
         assert.strictEqual(one(asked, t.doks).inputs.destroyAllAssociatedResources, true);
         for (const pool of ofType(asked, t.nodePool)) assert.strictEqual(pool.inputs.spec.storage.deleteClaim, true);
     });
+
+    monitoringChecks(() => run);
 
     it("keeps one of its two Strimzi operators through drains", () => {
         const pdb = ofType(run, t.pdb).find(p => p.inputs.metadata.namespace === "strimzi-system");

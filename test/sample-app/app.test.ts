@@ -243,7 +243,7 @@ describe("sample app against a real Kafka broker", function () {
     console.log(`    ${summary}; every 201 in the topic`);
   });
 
-  it("serves a dashboard whose live numbers increase in headless Chromium (screenshot saved)", async function () {
+  it("serves a dashboard whose live numbers increase, and whose replica count follows a second consumer, in headless Chromium (screenshot saved)", async function () {
     if (!existsSync(CHROMIUM)) {
       console.log(`SKIP: ${CHROMIUM} is absent (apt-get install -y chromium)`);
       this.skip();
@@ -275,10 +275,28 @@ describe("sample app against a real Kafka broker", function () {
       assert.match((await page.textContent("#members"))!, /dashboard-demo/, "the group member is listed");
       assert.ok((await page.locator("#recent tbody tr").count()) > 0, "recent messages listed");
       assert.equal(await read("gaps"), 0);
+
+      // Scaling as KEDA would do it: one replica, then a second joins the group.
+      await page.waitForFunction(`document.getElementById("replicas").textContent === "1"`, undefined, { timeout: 30_000 });
+      const joinedAt = Date.now();
+      app({ KAFKA_TOPIC: t, KAFKA_GROUP_ID: t, APP_ROLE: "consumer", KAFKA_CLIENT_ID: "dashboard-demo-2" });
+      await page.waitForFunction(`document.getElementById("replicas").textContent === "2"`, undefined, { timeout: 60_000 });
+      const seenAfterMs = Date.now() - joinedAt;
+      assert.match((await page.textContent("#members"))!, /dashboard-demo-2/, "the second replica is listed");
+      await page.waitForTimeout(5000);
+      // The chart's history: one replica, then two, each sample with the lag beside it (the group is
+      // empty, 0, before the first consumer joins).
+      const history = (await p.stats(false)).rates.filter((r) => r.members !== null);
+      const counts = history.map((r) => r.members);
+      assert.ok(counts.includes(1) && counts.indexOf(1) < counts.indexOf(2), `member counts sampled: ${counts.join(",")}`);
+      assert.equal(counts[counts.length - 1], 2, `member counts sampled: ${counts.join(",")}`);
+      assert.ok(history.every((r) => typeof r.lag === "number" && r.lag >= 0), "every sample with a member count has a lag");
+      assert.match((await page.textContent("#replicas-range"))!, /^\d–2 in the last 2 minutes$/);
       assert.deepEqual(external, [], "the page loads nothing from outside the app");
       mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
-      console.log(`    produced ${before.produced} -> ${after.produced}, consumed ${before.consumed} -> ${after.consumed}; screenshot ${path.relative(process.cwd(), SCREENSHOT)}`);
+      console.log(`    produced ${before.produced} -> ${after.produced}, consumed ${before.consumed} -> ${after.consumed}; ` +
+        `replicas 1 -> 2 shown ${seenAfterMs} ms after the second consumer started; screenshot ${path.relative(process.cwd(), SCREENSHOT)}`);
     } finally {
       await browser.close();
     }

@@ -13,6 +13,8 @@ const upstreamCrdSources: Record<string, string> = {
     "strimzi/strimzi-crds-1.2.0.yaml": "https://github.com/strimzi/strimzi-kafka-operator/releases/download/1.2.0/strimzi-crds-1.2.0.yaml",
     "flux/install-v2.9.4.yaml": "https://github.com/fluxcd/flux2/releases/download/v2.9.4/install.yaml",
     "keda/keda-2.20.2-crds.yaml": "https://github.com/kedacore/keda/releases/download/v2.20.2/keda-2.20.2-crds.yaml",
+    "prometheus-operator/monitoring.coreos.com_podmonitors.yaml":
+        "https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/v0.93.1/example/prometheus-operator-crd/monitoring.coreos.com_podmonitors.yaml",
 };
 
 /** A CustomResourceDefinition, reduced to what validation needs. */

@@ -1,5 +1,5 @@
 // Runs the real program (index.ts) under pulumi.runtime.setMocks with a committed stack file, and
-// records every resource it declares: inputs as sent, the resolved provider, parent and dependsOn.
+// records every resource it declares: inputs as sent, the resolved provider, parent, dependsOn, URN and aliases.
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "fs";
 import { join } from "path";
@@ -29,6 +29,10 @@ export interface DeclaredResource {
     readonly secretPaths: string[];
     /** Input paths the engine leaves alone after creation (the `ignoreChanges` option). */
     readonly ignoreChanges: string[];
+    /** The resource's URN. */
+    readonly urn: string;
+    /** URNs its `aliases` option stands for: a state holding one of them is this resource, not a replacement. */
+    readonly aliasUrns: string[];
 }
 
 /** Everything one mocked `pulumi up` declared, and its stack outputs. */
@@ -115,13 +119,30 @@ export function stackValues(stack: StackName, overrides: Record<string, unknown>
 
 /**
  * Runs index.ts for a stack with the config of stackValues; `secrets` replace the test secrets.
- * Rejects with the program's error (e.g. ConfigError) if it throws while declaring.
+ * Rejects with the program's error (e.g. ConfigError) if it throws while declaring. `program` replaces
+ * index.ts, for tests of components the program does not combine that way; it returns the stack outputs.
  */
 export async function runProgram(stack: StackName, overrides: Record<string, unknown> = {},
-    secrets: Record<string, string> = testSecrets[stack]): Promise<ProgramRun> {
+    secrets: Record<string, string> = testSecrets[stack], program?: () => Record<string, unknown>): Promise<ProgramRun> {
     const config = stackValues(stack, overrides, secrets);
     const recorded: DeclaredResource[] = [];
     const known = new Map<pulumi.Resource, DeclaredResource>();
+    // URNs as the engine forms them: the mocks' own keep only the parent's last type, and the root stack's.
+    const qualifiedTypes = new Map<pulumi.Resource, string>();
+    const qualifiedType = (type: string, parent: pulumi.Resource | undefined) => {
+        const parentType = parent && qualifiedTypes.get(parent);
+        return parentType ? `${parentType}$${type}` : type;
+    };
+    const urnOf = (qualified: string, name: string) => `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+    // As the SDK resolves an alias: a field left out is the resource's own, a parent of undefined the stack.
+    const aliasUrn = (alias: pulumi.Input<string | pulumi.Alias>, args: pulumi.ResourceTransformationArgs) => {
+        if (typeof alias === "string") return alias;
+        if (pulumi.Output.isInstance(alias)) throw new Error(`${args.name}: an alias given as an Output is not resolved here`);
+        const a = alias as pulumi.Alias;
+        const parent = "parent" in a ? a.parent : args.opts.parent;
+        if (parent !== undefined && !pulumi.Resource.isInstance(parent)) throw new Error(`${args.name}: an alias parent given as a URN is not resolved here`);
+        return urnOf(qualifiedType(String(a.type ?? args.type), parent), String(a.name ?? args.name));
+    };
     await pulumi.runtime.setMocks(mocks(recorded), project, stack, false);
     pulumi.runtime.setAllConfig(config, Object.keys(secrets));
     const indexPath = require.resolve(join(root, "index"));
@@ -129,7 +150,7 @@ export async function runProgram(stack: StackName, overrides: Record<string, unk
     // As the language host does: the program runs inside the root Stack resource.
     let exportsOf: Record<string, unknown> = {};
     await pulumi.runtime.runInPulumiStack(async () => {
-        // Transformations see each resource's options (parent, dependsOn) before it registers; mocks do not.
+        // Transformations see each resource's options (parent, dependsOn, aliases) before it registers; mocks do not.
         pulumi.runtime.registerStackTransformation(args => {
             const declared: DeclaredResource = {
                 type: args.type, name: args.name, inputs: {}, custom: true, secretPaths: [],
@@ -138,13 +159,16 @@ export async function runProgram(stack: StackName, overrides: Record<string, unk
                 dependsOn: ([] as unknown[]).concat(args.opts.dependsOn ?? [])
                     .filter((d): d is pulumi.Resource => pulumi.Resource.isInstance(d))
                     .map(d => key(d, known)),
+                urn: urnOf(qualifiedType(args.type, args.opts.parent), args.name),
+                aliasUrns: (args.opts.aliases ?? []).map(alias => aliasUrn(alias, args)),
             };
+            qualifiedTypes.set(args.resource, qualifiedType(args.type, args.opts.parent));
             known.set(args.resource, declared);
             recorded.push(declared);
             return undefined;
         });
         try {
-            exportsOf = require(indexPath) as Record<string, unknown>;
+            exportsOf = program ? program() : require(indexPath) as Record<string, unknown>;
         } catch (e) {
             // Lets tests check that a refused configuration declared nothing.
             throw Object.assign(e as Error, { declared: recorded.map(r => `${r.type}::${r.name}`) });

@@ -1,0 +1,10 @@
+// How the policies recognise the sample app's workloads (see components/sampleApp.ts).
+
+/** Label that names the application a Deployment belongs to. */
+export const APP_NAME_LABEL = "app.kubernetes.io/name";
+
+/** Label that names the part of the application (`producer` / `consumer`). */
+export const APP_COMPONENT_LABEL = "app.kubernetes.io/component";
+
+/** Kubernetes' default when a Deployment leaves `spec.replicas` unset. */
+export const DEFAULT_DEPLOYMENT_REPLICAS = 1;
