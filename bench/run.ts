@@ -20,6 +20,7 @@ import {
 } from "../test/support/kafka";
 import { AppProcess, ensureBuilt, waitFor } from "../test/sample-app/app-process";
 import { createTopic, uniqueName } from "../test/sample-app/topics";
+import { growthPercent, limitMet, median, met, ratio, type Limit, type Row, type Runs } from "./figures";
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -34,44 +35,6 @@ const IN_FLIGHT = "4";
 const MIB = 1 << 20;
 const RESULTS = path.join(__dirname, "results");
 const execFileP = promisify(execFile);
-
-/** One figure per round, in round order. */
-type Runs = number[];
-
-/** A row of the result table: a measure of the app against a reference, with an optional target. */
-export interface Row {
-  /** What is measured. */
-  readonly what: string;
-  /** Unit of the figures. */
-  readonly unit: string;
-  /** The app's figure in each round. */
-  readonly app: Runs;
-  /** Name of the reference. */
-  readonly refName: string;
-  /** The reference's figure in each round. */
-  readonly ref: Runs;
-  /** app/ref must be at least (`>=`) or at most (`<=`) `limit`; absent: no verdict. */
-  readonly target?: { readonly op: ">=" | "<="; readonly limit: number };
-}
-
-/** A figure with an absolute limit (memory), not a ratio. */
-export interface Limit {
-  readonly what: string;
-  readonly unit: string;
-  readonly value: number;
-  readonly op: "<";
-  readonly limit: number;
-}
-
-export const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-export const ratio = (r: Row): number => median(r.app) / median(r.ref);
-export const met = (r: Row): boolean | undefined =>
-  r.target === undefined ? undefined : r.target.op === ">=" ? ratio(r) >= r.target.limit : ratio(r) <= r.target.limit;
 
 const PROFILES = path.join(RESULTS, "profiles");
 const CPU_PROF = process.argv.includes("--cpu-prof");
@@ -194,7 +157,7 @@ function table(rows: readonly Row[], limits: readonly Limit[]): string {
         `| ${r.what} | ${fmt(median(r.app))} ${r.unit} | ${r.refName} | ${fmt(median(r.ref))} ${r.unit} | ${ratio(r).toFixed(2)} | ` +
         `${r.target ? `${r.target.op} ${r.target.limit}` : ""} | ${verdict(met(r))} |`,
     ),
-    ...limits.map((l) => `| ${l.what} | ${fmt(l.value)} ${l.unit} | | | | ${l.op} ${l.limit} ${l.unit} | ${verdict(l.value < l.limit)} |`),
+    ...limits.map((l) => `| ${l.what} | ${fmt(l.value)} ${l.unit} | | | | ${l.op} ${l.limit} ${l.unit} | ${verdict(limitMet(l))} |`),
   ].join("\n");
 }
 
@@ -240,9 +203,7 @@ async function main(): Promise<void> {
     console.log(`memory: app producing and consuming ${E2E_RATE} msg/s for ${MEMORY_SECONDS} s ...`);
     const steady = await appSteady(bs, await topic("bench-memory"), MEMORY_SECONDS);
     const rss = steady.rssMiB;
-    // Growth over the last 60 s: the median of its first 10 samples against the median of its last 10.
-    const last60 = rss.slice(-60);
-    const growth = (median(last60.slice(-10)) / median(last60.slice(0, 10)) - 1) * 100;
+    const growth = growthPercent(rss, Math.min(60, rss.length));
     console.log(`memory: ${rss.length} RSS samples, ${fmt(Math.min(...rss))}-${fmt(Math.max(...rss))} MiB`);
 
     const rows: Row[] = [
@@ -266,14 +227,14 @@ async function main(): Promise<void> {
         `Java e2e: ${E2E_REF_RECORDS} records one at a time (ping-pong).`,
     );
 
-    const result = { records: RECORDS, rounds: ROUNDS, rows: rows.map((r) => ({ ...r, ratio: ratio(r), met: met(r) })), limits: limits.map((l) => ({ ...l, met: l.value < l.limit })), rssMiB: rss };
+    const result = { records: RECORDS, rounds: ROUNDS, rows: rows.map((r) => ({ ...r, ratio: ratio(r), met: met(r) })), limits: limits.map((l) => ({ ...l, met: limitMet(l) })), rssMiB: rss };
     mkdirSync(RESULTS, { recursive: true });
     const json = JSON.stringify(result, null, 2);
     writeFileSync(path.join(RESULTS, "bench.json"), json);
     if (jsonPath) writeFileSync(jsonPath, json);
     await execFileP(process.execPath, [path.join(__dirname, "chart.mjs"), path.join(RESULTS, "bench.json"), path.join(RESULTS, "bench.svg")]);
     console.log(`wrote ${path.relative(process.cwd(), path.join(RESULTS, "bench.json"))} and bench.svg beside it`);
-    const missed = [...rows.filter((r) => met(r) === false).map((r) => `${r.what} vs ${r.refName}`), ...limits.filter((l) => !(l.value < l.limit)).map((l) => l.what)];
+    const missed = [...rows.filter((r) => met(r) === false).map((r) => `${r.what} vs ${r.refName}`), ...limits.filter((l) => !limitMet(l)).map((l) => l.what)];
     if (missed.length) {
       console.log(`targets missed: ${missed.join("; ")}`);
       process.exitCode = 1;
