@@ -65,7 +65,7 @@ export const appShape = {
 
 /** Settings that mean something only when KEDA scales the consumers. */
 const autoscalingKeys = ["appMinConsumerReplicas", "appMaxConsumerReplicas", "appLagThreshold",
-    "appScaleDownStabilizationSeconds", "kedaChartVersion", "kedaNamespace"] as const;
+    "appScaleDownStabilizationSeconds", "kedaChartVersion", "kedaNamespace"];
 
 /** The sample app on one of the declared `topics`, and KEDA when its consumers autoscale. */
 export function resolveApp(parsed: ParsedSettings, topics: readonly TopicSettings[]): Resolved<AppAndKeda> {
@@ -98,9 +98,7 @@ export function resolveApp(parsed: ParsedSettings, topics: readonly TopicSetting
             scaleDownStabilizationSeconds: s.appScaleDownStabilizationSeconds ?? 300,
         };
     } else {
-        for (const key of autoscalingKeys.filter(k => parsed.given[k] !== undefined)) {
-            problems.refuse(key, "only applies with appAutoscaling=true");
-        }
+        problems.refuseGiven(autoscalingKeys, "only applies with appAutoscaling=true");
     }
     return {
         settings: {

@@ -94,7 +94,7 @@ export function resolveCluster(parsed: ParsedSettings, kafka: KafkaSettings, dig
             problems.refuse("doNodeCount", `must be ≥ controllerReplicas (${kafka.controllerReplicas}) so each controller can sit on its own node`);
         }
         if (s.doAutoscale && maxNodes < nodeCount) problems.refuse("doMaxNodes", `must be ≥ doNodeCount (${nodeCount})`);
-        if (!s.doAutoscale && s.doMaxNodes !== undefined) problems.refuse("doMaxNodes", "only applies with doAutoscale=true");
+        if (!s.doAutoscale) problems.refuseGiven(["doMaxNodes"], "only applies with doAutoscale=true");
         if (!s.doRegistryName) problems.refuse("doRegistryName", "required for clusterKind=doks: the DigitalOcean Container Registry the sample-app image is pushed to");
         provider = {
             kind: "doks", region: s.doRegion, nodeSize: s.doNodeSize, nodeCount, autoscale: s.doAutoscale,
@@ -102,9 +102,7 @@ export function resolveCluster(parsed: ParsedSettings, kafka: KafkaSettings, dig
             token: digitaloceanToken, destroyVolumes: s.deleteVolumesOnDestroy,
         };
     } else {
-        for (const key of Object.keys(clusterShape).filter(k => k.startsWith("do") && parsed.given[k] !== undefined)) {
-            problems.refuse(key, "only applies to clusterKind=doks");
-        }
+        problems.refuseGiven(Object.keys(clusterShape).filter(k => k.startsWith("do")), "only applies to clusterKind=doks");
         // kind keeps pods off its control-plane node once there are workers.
         const schedulable = s.kindWorkers === 0 ? 1 : s.kindWorkers;
         const spread = kafka.nodePools === "combined" ? kafka.brokerReplicas : Math.max(kafka.brokerReplicas, kafka.controllerReplicas);

@@ -59,9 +59,7 @@ export function resolveFlux(parsed: ParsedSettings, githubToken: pulumi.Output<s
             token: githubToken,
         };
     } else {
-        for (const key of ["githubOwner", "githubRepository", "githubPath"] as const) {
-            if (s[key] !== undefined) problems.refuse(key, "only applies to fluxMode=bootstrap-github");
-        }
+        problems.refuseGiven(["githubOwner", "githubRepository", "githubPath"], "only applies to fluxMode=bootstrap-github");
     }
     return { settings: { mode: s.fluxMode, version: s.fluxVersion, github }, problems: problems.found };
 }

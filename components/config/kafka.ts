@@ -97,11 +97,8 @@ export function resolveKafka(parsed: ParsedSettings): Resolved<KafkaSettings> {
     const topics = resolveTopics(parsed, { brokerReplicas: s.brokerReplicas, replicationFactor, minInsyncReplicas });
     problems.found.push(...topics.problems);
 
-    if (s.storageType === "ephemeral" && s.storageClass) {
-        problems.refuse("storageClass", "only applies to storageType=persistent-claim");
-    }
-    if (s.storageType === "ephemeral" && parsed.given.storageSize !== undefined) {
-        problems.refuse("storageSize", "only applies to storageType=persistent-claim");
+    if (s.storageType === "ephemeral") {
+        problems.refuseGiven(["storageClass", "storageSize"], "only applies to storageType=persistent-claim");
     }
     if (/^0+(\.0+)?[A-Za-z]*$/.test(s.storageSize)) {
         problems.refuse("storageSize", "must be more than zero");

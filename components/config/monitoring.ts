@@ -30,9 +30,7 @@ export function resolveMonitoring(parsed: ParsedSettings): Resolved<MonitoringSe
             problems.refuse("monitoringNamespace", `must differ from kafkaNamespace, strimziNamespace${s.appAutoscaling ? " and kedaNamespace" : ""} and not be reserved (${reservedNamespaces.join(", ")}): Prometheus and Grafana get their own namespace`);
         }
     } else {
-        for (const key of (["monitoringChartVersion", "monitoringNamespace"] as const).filter(k => parsed.given[k] !== undefined)) {
-            problems.refuse(key, "only applies with monitoring=true");
-        }
+        problems.refuseGiven(["monitoringChartVersion", "monitoringNamespace"], "only applies with monitoring=true");
     }
     return {
         settings: on ? { chartVersion: s.monitoringChartVersion, namespace: s.monitoringNamespace } : undefined,

@@ -42,6 +42,11 @@ export class Problems {
         const value = this.parsed.given[key] ?? (this.parsed.values as Record<string, unknown>)[key];
         this.found.push({ key: fullKey, value: shownValue(fullKey, value, this.parsed.secretKeys), allowed });
     }
+
+    /** Refuses each of `keys` the stack file sets, for settings that mean nothing in the setup it chose. */
+    refuseGiven(keys: readonly string[], allowed: string): void {
+        for (const key of keys.filter(k => this.parsed.given[k] !== undefined)) this.refuse(key, allowed);
+    }
 }
 
 /** Thrown with every problem found, each naming the key, the value and what is allowed. */
