@@ -6,6 +6,7 @@ import type { ParsedSettings } from "./schema";
 import type { TopicSettings } from "./topics";
 import { bool, dnsLabel, nonNegativeInt, positiveInt, reservedNamespaces, semver } from "./validators";
 
+/** The KEDA release that scales the consumers. */
 export interface KedaSettings {
     /** Exact KEDA chart version. */
     readonly chartVersion: string;
@@ -13,6 +14,7 @@ export interface KedaSettings {
     readonly namespace: string;
 }
 
+/** How KEDA scales the consumers on their group's lag. */
 export interface ConsumerAutoscaling {
     /** Fewest consumer replicas KEDA keeps (≥ 1: the consumers serve the dashboard). */
     readonly minReplicas: number;
@@ -24,6 +26,7 @@ export interface ConsumerAutoscaling {
     readonly scaleDownStabilizationSeconds: number;
 }
 
+/** The sample app's Deployments. */
 export interface SampleAppSettings {
     /** Topic the app produces to and consumes from. */
     readonly topic: string;

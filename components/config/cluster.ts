@@ -8,7 +8,9 @@ import { Problems, Resolved } from "./problems";
 import type { ParsedSettings } from "./schema";
 import { bool, dnsLabel, enumOf, nonNegativeInt, positiveInt } from "./validators";
 
+/** A kind cluster on this machine (stack dev). */
 export interface KindSettings {
+    /** Which provider: kind. */
     readonly kind: "kind";
     /** Worker nodes besides the control plane. */
     readonly workers: number;
@@ -16,7 +18,9 @@ export interface KindSettings {
     readonly nodeImage: string;
 }
 
+/** A DigitalOcean Kubernetes cluster (stack do). */
 export interface DoksSettings {
+    /** Which provider: DigitalOcean Kubernetes. */
     readonly kind: "doks";
     /** DigitalOcean region slug, e.g. ams3. */
     readonly region: string;
@@ -40,6 +44,7 @@ export interface DoksSettings {
     readonly destroyVolumes: boolean;
 }
 
+/** The Kubernetes cluster everything else runs on. */
 export interface ClusterSettings {
     /** Cluster name: the kind cluster or the DOKS cluster. */
     readonly name: string;

@@ -6,8 +6,10 @@ import { Problems, Resolved } from "./problems";
 import type { ParsedSettings } from "./schema";
 import { bool, enumOf, semver } from "./validators";
 
+/** How Flux is installed. */
 export type FluxMode = "install" | "bootstrap-github";
 
+/** The Flux installation. */
 export interface FluxSettings {
     /** `flux install`, or `flux bootstrap github` to manage Flux from a Git repository. */
     readonly mode: FluxMode;

@@ -23,6 +23,7 @@ export type { ConfigSource } from "./schema";
 export type { StrimziSettings } from "./strimzi";
 export { kafkaTopicName, type TopicSettings } from "./topics";
 
+/** Every setting the program needs, typed and checked. */
 export interface StackConfig {
     /** Pulumi project name. */
     readonly project: string;

@@ -11,6 +11,7 @@ export type ListenerAuth = "none" | "scram-sha-512";
 export type NodePoolLayout = "combined" | "separate";
 export type ResourceProfile = "small" | "production";
 
+/** The Kafka cluster and its topics. */
 export interface KafkaSettings {
     /** Name of the Kafka resource (and prefix of its pods and services). */
     readonly name: string;

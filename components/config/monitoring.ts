@@ -4,6 +4,7 @@ import { Problems, Resolved } from "./problems";
 import type { ParsedSettings } from "./schema";
 import { bool, dnsLabel, reservedNamespaces, semver } from "./validators";
 
+/** The kube-prometheus-stack release. */
 export interface MonitoringSettings {
     /** Exact kube-prometheus-stack chart version. */
     readonly chartVersion: string;

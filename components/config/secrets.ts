@@ -11,6 +11,7 @@ export const projectSecretKeys = [githubTokenKey];
 /** Reads a secret by its full key, `namespace:key`; undefined when it is unset. */
 export type SecretReader = (key: string) => pulumi.Output<string> | undefined;
 
+/** The secrets the program passes on, as secret outputs. */
 export interface SecretSettings {
     /** DOKS API token, from the stack or DIGITALOCEAN_TOKEN; empty on kind, where it is not read. */
     readonly digitaloceanToken: pulumi.Output<string>;

@@ -4,6 +4,7 @@ import { Problems, Resolved } from "./problems";
 import type { ParsedSettings } from "./schema";
 import { dnsLabel, positiveInt, refuseReservedNamespace, semver } from "./validators";
 
+/** The Strimzi operator release. */
 export interface StrimziSettings {
     /** Exact Strimzi operator chart version. */
     readonly chartVersion: string;

@@ -5,6 +5,7 @@ import { Problems, Resolved } from "./problems";
 import type { ParsedSettings } from "./schema";
 import { jsonText, positiveInt, refuseMinIsr } from "./validators";
 
+/** One KafkaTopic. */
 export interface TopicSettings {
     /** Kafka topic name. */
     readonly name: string;
