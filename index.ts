@@ -20,7 +20,8 @@ import { StrimziOperator } from "./components/strimziOperator";
 const config = loadConfig();
 
 const spec = config.cluster.provider;
-const cluster: Cluster = spec.kind === "kind"
+const cluster: Cluster =
+  spec.kind === "kind"
     ? new KindCluster("kind", { name: config.cluster.name, ...spec })
     : new DoksCluster("doks", { name: config.cluster.name, kubernetesVersion: config.cluster.kubernetesVersion, ...spec });
 const onCluster = { provider: cluster.provider };
@@ -31,8 +32,9 @@ const onCluster = { provider: cluster.provider };
 // components' children.
 const deletedWith = cluster.deletedWith;
 if (deletedWith) {
-    pulumi.runtime.registerResourceTransform(({ type, props, opts }) =>
-        type.startsWith("kubernetes:") ? { props, opts: { ...opts, deletedWith } } : undefined);
+  pulumi.runtime.registerResourceTransform(({ type, props, opts }) =>
+    type.startsWith("kubernetes:") ? { props, opts: { ...opts, deletedWith } } : undefined,
+  );
 }
 
 const flux = new Flux("flux", { kubeconfig: cluster.kubeconfig, settings: config.flux });
@@ -41,116 +43,149 @@ const flux = new Flux("flux", { kubeconfig: cluster.kubeconfig, settings: config
 // provider and the sample app, both within the restricted standard; the operator's own Deployment comes
 // from the chart, which does not promise that, so its namespace enforces baseline and warns on restricted.
 const podSecurity = (enforce: "baseline" | "restricted") => ({
-    "pod-security.kubernetes.io/enforce": enforce,
-    "pod-security.kubernetes.io/warn": "restricted",
-    "pod-security.kubernetes.io/audit": "restricted",
+  "pod-security.kubernetes.io/enforce": enforce,
+  "pod-security.kubernetes.io/warn": "restricted",
+  "pod-security.kubernetes.io/audit": "restricted",
 });
 
-const strimzi = new StrimziOperator("strimzi", {
+const strimzi = new StrimziOperator(
+  "strimzi",
+  {
     fluxNamespace: flux.namespace,
     settings: config.strimzi,
     grafanaDashboardLabel: config.monitoring ? grafanaDashboardLabel : undefined,
     namespaceLabels: podSecurity("baseline"),
     watchedNamespaceLabels: podSecurity("restricted"),
     dependsOn: [flux.ready],
-}, onCluster);
+  },
+  onCluster,
+);
 
 // Only when the consumers autoscale: KEDA is then the one thing that sets their replica count.
 const keda = config.keda
-    ? new Keda("keda", {
+  ? new Keda(
+      "keda",
+      {
         fluxNamespace: flux.namespace,
         settings: config.keda,
         namespaceLabels: podSecurity("baseline"),
         dependsOn: [flux.ready],
-    }, onCluster)
-    : undefined;
+      },
+      onCluster,
+    )
+  : undefined;
 
 const appGroup = "sample-app";
-const kafka = new KafkaCluster("kafka", {
+const kafka = new KafkaCluster(
+  "kafka",
+  {
     settings: config.kafka,
     operator: strimzi.release,
     // KEDA's operator reads the group's offsets with the app user's credentials (see ConsumerScaler).
-    clients: [
-        { podLabels: sampleAppLabels },
-        ...(keda ? [{ podLabels: kedaOperatorPodLabels, namespace: keda.namespace }] : []),
-    ],
+    clients: [{ podLabels: sampleAppLabels }, ...(keda ? [{ podLabels: kedaOperatorPodLabels, namespace: keda.namespace }] : [])],
     lagExporter: config.monitoring ? { groups: [appGroup], topics: [config.app.topic] } : undefined,
-}, onCluster);
+  },
+  onCluster,
+);
 
 // The app's own user and ACLs. It was the cluster's child kafka-user-sample-app before, hence the alias.
-const appKafka = new KafkaClient("sample-app-kafka", {
+const appKafka = new KafkaClient(
+  "sample-app-kafka",
+  {
     cluster: kafka,
     user: "sample-app",
     topics: [config.app.topic],
     groups: [appGroup],
     userAliases: [{ name: "kafka-user-sample-app", parent: kafka }],
-}, onCluster);
+  },
+  onCluster,
+);
 
 const image = new SampleAppImage("sample-app-image", {
-    context: path.join(__dirname, "sample-app"),
-    repository: "kafka-sample-app",
-    target: cluster.imageTarget,
+  context: path.join(__dirname, "sample-app"),
+  repository: "kafka-sample-app",
+  target: cluster.imageTarget,
 });
 
-const app = new SampleApp("sample-app", {
+const app = new SampleApp(
+  "sample-app",
+  {
     namespace: config.kafka.namespace,
     image: image.ref,
     settings: config.app,
     groupId: appGroup,
     kafka: appKafka.connection,
     dependsOn: appKafka.readyFor,
-}, onCluster);
+  },
+  onCluster,
+);
 
 if (keda && config.app.autoscaling) {
-    new ConsumerScaler("sample-app-scaler", {
-        namespace: config.kafka.namespace,
-        deployment: app.consumer,
-        container: sampleAppContainer,
-        usernameEnv: saslUsernameEnv,
-        newGroupOffset,
-        settings: config.app.autoscaling,
-        groupId: appGroup,
-        topic: config.app.topic,
-        kafka: appKafka.connection,
-        keda: keda.release,
-    }, onCluster);
+  new ConsumerScaler(
+    "sample-app-scaler",
+    {
+      namespace: config.kafka.namespace,
+      deployment: app.consumer,
+      container: sampleAppContainer,
+      usernameEnv: saslUsernameEnv,
+      newGroupOffset,
+      settings: config.app.autoscaling,
+      groupId: appGroup,
+      topic: config.app.topic,
+      kafka: appKafka.connection,
+      keda: keda.release,
+    },
+    onCluster,
+  );
 }
 
 // Only where asked for: Prometheus scrapes Kafka (Strimzi's metrics reporter and Kafka Exporter), the Strimzi
 // operator and the app; Grafana shows Strimzi's dashboards and the consumers' lag beside their replicas.
 const monitoring = config.monitoring
-    ? new Monitoring("monitoring", {
+  ? new Monitoring(
+      "monitoring",
+      {
         fluxNamespace: flux.namespace,
         settings: config.monitoring,
         namespaceLabels: podSecurity("baseline"),
         targets: [
-            {
-                // Brokers, controllers and the Kafka Exporter: Strimzi labels all of them kind=Kafka and names
-                // their metrics port tcp-prometheus; the entity operator has no such port and is not scraped.
-                name: "kafka", namespace: config.kafka.namespace, port: "tcp-prometheus", path: "/metrics",
-                selector: { matchLabels: { "strimzi.io/kind": "Kafka", "strimzi.io/cluster": config.kafka.name } },
-            },
-            {
-                name: "strimzi-cluster-operator", namespace: config.strimzi.namespace, port: "http", path: "/metrics",
-                selector: { matchLabels: { "strimzi.io/kind": "cluster-operator" } },
-            },
-            {
-                name: "sample-app", namespace: config.kafka.namespace, port: "http", path: "/metrics",
-                selector: { matchLabels: sampleAppLabels },
-            },
+          {
+            // Brokers, controllers and the Kafka Exporter: Strimzi labels all of them kind=Kafka and names
+            // their metrics port tcp-prometheus; the entity operator has no such port and is not scraped.
+            name: "kafka",
+            namespace: config.kafka.namespace,
+            port: "tcp-prometheus",
+            path: "/metrics",
+            selector: { matchLabels: { "strimzi.io/kind": "Kafka", "strimzi.io/cluster": config.kafka.name } },
+          },
+          {
+            name: "strimzi-cluster-operator",
+            namespace: config.strimzi.namespace,
+            port: "http",
+            path: "/metrics",
+            selector: { matchLabels: { "strimzi.io/kind": "cluster-operator" } },
+          },
+          {
+            name: "sample-app",
+            namespace: config.kafka.namespace,
+            port: "http",
+            path: "/metrics",
+            selector: { matchLabels: sampleAppLabels },
+          },
         ],
         scaling: { group: appGroup, topic: config.app.topic, namespace: config.kafka.namespace, deployment: app.consumer.metadata.name },
         dependsOn: [flux.ready],
-    }, onCluster)
-    : undefined;
+      },
+      onCluster,
+    )
+  : undefined;
 
 export const clusterName = cluster.name;
 export const kubeconfig = cluster.userKubeconfig;
 export const bootstrapServers = kafka.connection.bootstrapServers;
 export const topicNames = kafka.topicNames;
-export const dashboardCommand = pulumi.interpolate
-    `${cluster.kubectl} -n ${config.kafka.namespace} port-forward svc/${app.serviceName} ${app.port}:${app.port}  # then open http://localhost:${app.port}`;
+export const dashboardCommand = pulumi.interpolate`${cluster.kubectl} -n ${config.kafka.namespace} port-forward svc/${app.serviceName} ${app.port}:${app.port}  # then open http://localhost:${app.port}`;
 export const grafanaCommand = monitoring
-    ? pulumi.interpolate`${cluster.kubectl} -n ${monitoring.namespace} port-forward svc/${monitoring.grafana.service} 3000:${monitoring.grafana.port}  # then open http://localhost:3000 (user admin)`
-    // An undefined output is dropped with a warning on every run; say why there is none instead.
-    : "monitoring is off on this stack (pulumi config set kafka-on-k8s:monitoring true)";
+  ? pulumi.interpolate`${cluster.kubectl} -n ${monitoring.namespace} port-forward svc/${monitoring.grafana.service} 3000:${monitoring.grafana.port}  # then open http://localhost:3000 (user admin)`
+  : // An undefined output is dropped with a warning on every run; say why there is none instead.
+    "monitoring is off on this stack (pulumi config set kafka-on-k8s:monitoring true)";

@@ -68,7 +68,12 @@ async function consume(): Promise<{ records: number; elapsedMs: number }> {
 }
 
 const role = process.env.BARE_ROLE;
-(role === "producer" ? produce() : role === "consumer" ? consume() : Promise.reject(new Error(`BARE_ROLE must be producer or consumer; got "${role}"`))).then(
+(role === "producer"
+  ? produce()
+  : role === "consumer"
+    ? consume()
+    : Promise.reject(new Error(`BARE_ROLE must be producer or consumer; got "${role}"`))
+).then(
   (r) => {
     console.log(JSON.stringify(r));
     process.exit(0);

@@ -45,7 +45,11 @@ const spec = {
           encoding: {
             y: { field: "comparison", type: "nominal", sort: null, title: null, axis: { labelLimit: 400 } },
             x: { field: "ratio", type: "quantitative", title: "app / reference" },
-            color: { field: "verdict", type: "nominal", scale: { domain: ["met", "missed", "no target"], range: ["#4c9a2a", "#c0392b", "#999999"] } },
+            color: {
+              field: "verdict",
+              type: "nominal",
+              scale: { domain: ["met", "missed", "no target"], range: ["#4c9a2a", "#c0392b", "#999999"] },
+            },
           },
         },
         {

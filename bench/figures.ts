@@ -45,7 +45,6 @@ export const ratio = (r: Row): number => median(r.app) / median(r.ref);
 export const met = (r: Row): boolean | undefined =>
   r.target === undefined ? undefined : r.target.op === ">=" ? ratio(r) >= r.target.limit : ratio(r) <= r.target.limit;
 
-
 /** Whether a limited figure stays below its limit. */
 export const limitMet = (l: Limit): boolean => l.value < l.limit;
 

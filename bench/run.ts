@@ -70,18 +70,30 @@ async function appRun(env: Record<string, string>, doneMsg: string): Promise<num
 const appProducer = (bs: string, topic: string) =>
   appRun(appEnv(bs, topic, { APP_ROLE: "producer", PRODUCE_RATE: "max", PRODUCE_LIMIT: String(RECORDS) }), "produce limit acknowledged");
 const appConsumer = (bs: string, topic: string) =>
-  appRun(appEnv(bs, topic, { APP_ROLE: "consumer", KAFKA_GROUP_ID: uniqueName("bench-app"), CONSUME_LIMIT: String(RECORDS) }), "consume limit reached");
+  appRun(
+    appEnv(bs, topic, { APP_ROLE: "consumer", KAFKA_GROUP_ID: uniqueName("bench-app"), CONSUME_LIMIT: String(RECORDS) }),
+    "consume limit reached",
+  );
 
 async function bare(role: "producer" | "consumer", bs: string, topic: string): Promise<number> {
   const env = {
     PATH: process.env.PATH ?? "",
-    ...appEnv(bs, topic, { BARE_ROLE: role, KAFKA_GROUP_ID: uniqueName("bench-bare"), PRODUCE_LIMIT: String(RECORDS), CONSUME_LIMIT: String(RECORDS) }),
+    ...appEnv(bs, topic, {
+      BARE_ROLE: role,
+      KAFKA_GROUP_ID: uniqueName("bench-bare"),
+      PRODUCE_LIMIT: String(RECORDS),
+      CONSUME_LIMIT: String(RECORDS),
+    }),
   };
-  const { stdout } = await execFileP(process.execPath, [...nodeArgs(`bare-${role}`), "-r", "ts-node/register/transpile-only", path.join(__dirname, "bare.ts")], {
-    env,
-    cwd: path.join(__dirname, ".."),
-    timeout: 600_000,
-  });
+  const { stdout } = await execFileP(
+    process.execPath,
+    [...nodeArgs(`bare-${role}`), "-r", "ts-node/register/transpile-only", path.join(__dirname, "bare.ts")],
+    {
+      env,
+      cwd: path.join(__dirname, ".."),
+      timeout: 600_000,
+    },
+  );
   const { records, elapsedMs } = JSON.parse(stdout.trim().split("\n").pop()!) as { records: number; elapsedMs: number };
   return (records / elapsedMs) * 1000;
 }
@@ -89,25 +101,44 @@ async function bare(role: "producer" | "consumer", bs: string, topic: string): P
 const javaProducer = async (bs: string, topic: string) =>
   parseProducerPerformance(
     (
-      await runKafkaTool("org.apache.kafka.tools.ProducerPerformance", [
-        "--topic", topic, "--num-records", String(RECORDS), "--record-size", String(RECORD_BYTES), "--throughput", "-1",
-        "--producer-props", `bootstrap.servers=${bs}`, "acks=all",
-      ], { timeoutMs: 600_000 })
+      await runKafkaTool(
+        "org.apache.kafka.tools.ProducerPerformance",
+        [
+          "--topic",
+          topic,
+          "--num-records",
+          String(RECORDS),
+          "--record-size",
+          String(RECORD_BYTES),
+          "--throughput",
+          "-1",
+          "--producer-props",
+          `bootstrap.servers=${bs}`,
+          "acks=all",
+        ],
+        { timeoutMs: 600_000 },
+      )
     ).stdout,
   ).recordsPerSec;
 
 const javaConsumer = async (bs: string, topic: string) =>
   parseConsumerPerformance(
     (
-      await runKafkaTool("org.apache.kafka.tools.ConsumerPerformance", [
-        "--bootstrap-server", bs, "--topic", topic, "--num-records", String(RECORDS), "--group", uniqueName("bench-java"),
-      ], { timeoutMs: 600_000 })
+      await runKafkaTool(
+        "org.apache.kafka.tools.ConsumerPerformance",
+        ["--bootstrap-server", bs, "--topic", topic, "--num-records", String(RECORDS), "--group", uniqueName("bench-java")],
+        { timeoutMs: 600_000 },
+      )
     ).stdout,
   ).fetchRecordsPerSec;
 
 async function javaEndToEnd(bs: string, topic: string): Promise<{ p50: number; p99: number }> {
   const r = parseEndToEndLatency(
-    (await runKafkaTool("org.apache.kafka.tools.EndToEndLatency", [bs, topic, String(E2E_REF_RECORDS), "all", String(RECORD_BYTES)], { timeoutMs: 600_000 })).stdout,
+    (
+      await runKafkaTool("org.apache.kafka.tools.EndToEndLatency", [bs, topic, String(E2E_REF_RECORDS), "all", String(RECORD_BYTES)], {
+        timeoutMs: 600_000,
+      })
+    ).stdout,
   );
   return { p50: r.p50Ms, p99: r.p99Ms };
 }
@@ -116,12 +147,20 @@ async function javaEndToEnd(bs: string, topic: string): Promise<{ p50: number; p
 async function appSteady(bs: string, topic: string, seconds: number): Promise<{ p50: number; p99: number; rssMiB: number[] }> {
   const total = E2E_RATE * seconds;
   const p = new AppProcess(
-    appEnv(bs, topic, { APP_ROLE: "both", KAFKA_GROUP_ID: uniqueName("bench-e2e"), PRODUCE_RATE: String(E2E_RATE), PRODUCE_LIMIT: String(total) }),
+    appEnv(bs, topic, {
+      APP_ROLE: "both",
+      KAFKA_GROUP_ID: uniqueName("bench-e2e"),
+      PRODUCE_RATE: String(E2E_RATE),
+      PRODUCE_LIMIT: String(total),
+    }),
     nodeArgs("app-both"),
   );
   const rssMiB: number[] = [];
   const sampler = setInterval(() => {
-    pidusage(p.pid).then((u) => rssMiB.push(u.memory / MIB), () => undefined);
+    pidusage(p.pid).then(
+      (u) => rssMiB.push(u.memory / MIB),
+      () => undefined,
+    );
   }, 1000);
   try {
     // Polled gently: the app answers in the event loop that also consumes, so polling adds latency.
@@ -185,19 +224,36 @@ async function main(): Promise<void> {
     const e2e = { app50: [] as Runs, app99: [] as Runs, java50: [] as Runs, java99: [] as Runs };
     for (let round = 0; round < ROUNDS; round++) {
       const [tApp, tBare, tJava] = [await topic("bench-app"), await topic("bench-bare"), await topic("bench-java")];
-      const [pa, pb, pj] = await alternating(round, [() => appProducer(bs, tApp), () => bare("producer", bs, tBare), () => javaProducer(bs, tJava)]);
-      prod.app.push(pa), prod.bare.push(pb), prod.java.push(pj);
+      const [pa, pb, pj] = await alternating(round, [
+        () => appProducer(bs, tApp),
+        () => bare("producer", bs, tBare),
+        () => javaProducer(bs, tJava),
+      ]);
+      prod.app.push(pa);
+      prod.bare.push(pb);
+      prod.java.push(pj);
       console.log(`round ${round + 1} producer records/s: app ${fmt(pa)}, bare KafkaJS ${fmt(pb)}, Java ${fmt(pj)}`);
       // All three read the topic the app produced: the same records, headers included.
-      const [ca, cb, cj] = await alternating(round, [() => appConsumer(bs, tApp), () => bare("consumer", bs, tApp), () => javaConsumer(bs, tApp)]);
-      cons.app.push(ca), cons.bare.push(cb), cons.java.push(cj);
+      const [ca, cb, cj] = await alternating(round, [
+        () => appConsumer(bs, tApp),
+        () => bare("consumer", bs, tApp),
+        () => javaConsumer(bs, tApp),
+      ]);
+      cons.app.push(ca);
+      cons.bare.push(cb);
+      cons.java.push(cj);
       console.log(`round ${round + 1} consumer records/s: app ${fmt(ca)}, bare KafkaJS ${fmt(cb)}, Java ${fmt(cj)}`);
       const [ea, ej] = await alternating(round, [
         async () => appSteady(bs, await topic("bench-app-e2e"), E2E_SECONDS),
         async () => javaEndToEnd(bs, await topic("bench-java-e2e")),
       ]);
-      e2e.app50.push(ea.p50), e2e.app99.push(ea.p99), e2e.java50.push(ej.p50), e2e.java99.push(ej.p99);
-      console.log(`round ${round + 1} e2e ms: app p50 ${fmt(ea.p50)} p99 ${fmt(ea.p99)} at ${E2E_RATE} msg/s; Java p50 ${fmt(ej.p50)} p99 ${fmt(ej.p99)}`);
+      e2e.app50.push(ea.p50);
+      e2e.app99.push(ea.p99);
+      e2e.java50.push(ej.p50);
+      e2e.java99.push(ej.p99);
+      console.log(
+        `round ${round + 1} e2e ms: app p50 ${fmt(ea.p50)} p99 ${fmt(ea.p99)} at ${E2E_RATE} msg/s; Java p50 ${fmt(ej.p50)} p99 ${fmt(ej.p99)}`,
+      );
     }
 
     console.log(`memory: app producing and consuming ${E2E_RATE} msg/s for ${MEMORY_SECONDS} s ...`);
@@ -208,11 +264,39 @@ async function main(): Promise<void> {
 
     const rows: Row[] = [
       { what: "producer records/s", unit: "", app: prod.app, refName: "bare KafkaJS", ref: prod.bare, target: { op: ">=", limit: 0.9 } },
-      { what: "producer records/s", unit: "", app: prod.app, refName: "Java ProducerPerformance", ref: prod.java, target: { op: ">=", limit: 0.8 } },
+      {
+        what: "producer records/s",
+        unit: "",
+        app: prod.app,
+        refName: "Java ProducerPerformance",
+        ref: prod.java,
+        target: { op: ">=", limit: 0.8 },
+      },
       { what: "consumer records/s", unit: "", app: cons.app, refName: "bare KafkaJS", ref: cons.bare, target: { op: ">=", limit: 0.9 } },
-      { what: "consumer records/s", unit: "", app: cons.app, refName: "Java ConsumerPerformance", ref: cons.java, target: { op: ">=", limit: 0.8 } },
-      { what: `e2e latency p50 at ${E2E_RATE} msg/s`, unit: "ms", app: e2e.app50, refName: "Java EndToEndLatency", ref: e2e.java50, target: { op: "<=", limit: 2 } },
-      { what: `e2e latency p99 at ${E2E_RATE} msg/s`, unit: "ms", app: e2e.app99, refName: "Java EndToEndLatency", ref: e2e.java99, target: { op: "<=", limit: 1.5 } },
+      {
+        what: "consumer records/s",
+        unit: "",
+        app: cons.app,
+        refName: "Java ConsumerPerformance",
+        ref: cons.java,
+        target: { op: ">=", limit: 0.8 },
+      },
+      {
+        what: `e2e latency p50 at ${E2E_RATE} msg/s`,
+        unit: "ms",
+        app: e2e.app50,
+        refName: "Java EndToEndLatency",
+        ref: e2e.java50,
+        target: { op: "<=", limit: 2 },
+      },
+      {
+        what: `e2e latency p99 at ${E2E_RATE} msg/s`,
+        unit: "ms",
+        app: e2e.app99,
+        refName: "Java EndToEndLatency",
+        ref: e2e.java99,
+        target: { op: "<=", limit: 1.5 },
+      },
     ];
     const limits: Limit[] = [
       { what: `app RSS, max over ${MEMORY_SECONDS} s`, unit: "MiB", value: Math.max(...rss), op: "<", limit: 150 },
@@ -227,14 +311,27 @@ async function main(): Promise<void> {
         `Java e2e: ${E2E_REF_RECORDS} records one at a time (ping-pong).`,
     );
 
-    const result = { records: RECORDS, rounds: ROUNDS, rows: rows.map((r) => ({ ...r, ratio: ratio(r), met: met(r) })), limits: limits.map((l) => ({ ...l, met: limitMet(l) })), rssMiB: rss };
+    const result = {
+      records: RECORDS,
+      rounds: ROUNDS,
+      rows: rows.map((r) => ({ ...r, ratio: ratio(r), met: met(r) })),
+      limits: limits.map((l) => ({ ...l, met: limitMet(l) })),
+      rssMiB: rss,
+    };
     mkdirSync(RESULTS, { recursive: true });
     const json = JSON.stringify(result, null, 2);
     writeFileSync(path.join(RESULTS, "bench.json"), json);
     if (jsonPath) writeFileSync(jsonPath, json);
-    await execFileP(process.execPath, [path.join(__dirname, "chart.mjs"), path.join(RESULTS, "bench.json"), path.join(RESULTS, "bench.svg")]);
+    await execFileP(process.execPath, [
+      path.join(__dirname, "chart.mjs"),
+      path.join(RESULTS, "bench.json"),
+      path.join(RESULTS, "bench.svg"),
+    ]);
     console.log(`wrote ${path.relative(process.cwd(), path.join(RESULTS, "bench.json"))} and bench.svg beside it`);
-    const missed = [...rows.filter((r) => met(r) === false).map((r) => `${r.what} vs ${r.refName}`), ...limits.filter((l) => !limitMet(l)).map((l) => l.what)];
+    const missed = [
+      ...rows.filter((r) => met(r) === false).map((r) => `${r.what} vs ${r.refName}`),
+      ...limits.filter((l) => !limitMet(l)).map((l) => l.what),
+    ];
     if (missed.length) {
       console.log(`targets missed: ${missed.join("; ")}`);
       process.exitCode = 1;

@@ -3,10 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { FluxSettings } from "./config";
 
 export interface FluxArgs {
-    /** Kubeconfig of the target cluster (secret); reaches the CLI through a temp file, never argv. */
-    readonly kubeconfig: pulumi.Input<string>;
-    /** Install mode, version and GitHub settings. */
-    readonly settings: FluxSettings;
+  /** Kubeconfig of the target cluster (secret); reaches the CLI through a temp file, never argv. */
+  readonly kubeconfig: pulumi.Input<string>;
+  /** Install mode, version and GitHub settings. */
+  readonly settings: FluxSettings;
 }
 
 // Every script runs with the kubeconfig in a private temp file removed on exit, and refuses a flux CLI
@@ -28,46 +28,52 @@ fi
  * `flux check` sees every controller ready, so the Flux objects that depend on it can be reconciled.
  */
 export class Flux extends pulumi.ComponentResource {
-    /** Namespace the controllers and Flux sources live in. */
-    public readonly namespace: string = "flux-system";
-    /** The command; depend on it to run after Flux is ready. */
-    public readonly ready: command.local.Command;
+  /** Namespace the controllers and Flux sources live in. */
+  public readonly namespace: string = "flux-system";
+  /** The command; depend on it to run after Flux is ready. */
+  public readonly ready: command.local.Command;
 
-    constructor(name: string, args: FluxArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("kafka-on-k8s:flux:Flux", name, {}, opts);
-        const { settings } = args;
-        const github = settings.github;
+  constructor(name: string, args: FluxArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("kafka-on-k8s:flux:Flux", name, {}, opts);
+    const { settings } = args;
+    const github = settings.github;
 
-        const install = github
-            ? 'flux bootstrap github --owner="$GITHUB_OWNER" --repository="$GITHUB_REPOSITORY" ' +
-            '--branch="$GITHUB_BRANCH" --path="$GITHUB_PATH" --personal="$GITHUB_PERSONAL" --version="v$FLUX_VERSION"'
-            : 'flux install --version="v$FLUX_VERSION"';
+    const install = github
+      ? 'flux bootstrap github --owner="$GITHUB_OWNER" --repository="$GITHUB_REPOSITORY" ' +
+        '--branch="$GITHUB_BRANCH" --path="$GITHUB_PATH" --personal="$GITHUB_PERSONAL" --version="v$FLUX_VERSION"'
+      : 'flux install --version="v$FLUX_VERSION"';
 
-        this.ready = new command.local.Command(`${name}-install`, {
-            interpreter: ["/bin/bash", "-c"],
-            create: `${prelude}${install}\nflux check --timeout=5m`,
-            // A cluster deleted outside Pulumi has nothing left to uninstall and must not block destroy;
-            // \`flux check --pre\` tells an unreachable API server from a failed uninstall.
-            delete: `${prelude}flux uninstall --silent && exit 0
+    this.ready = new command.local.Command(
+      `${name}-install`,
+      {
+        interpreter: ["/bin/bash", "-c"],
+        create: `${prelude}${install}\nflux check --timeout=5m`,
+        // A cluster deleted outside Pulumi has nothing left to uninstall and must not block destroy;
+        // \`flux check --pre\` tells an unreachable API server from a failed uninstall.
+        delete: `${prelude}flux uninstall --silent && exit 0
 if flux check --pre >/dev/null 2>&1; then exit 1; fi
 echo "the cluster's API server does not answer: nothing left to uninstall" >&2`,
-            environment: {
-                KUBECONFIG_DATA: args.kubeconfig,
-                FLUX_VERSION: settings.version,
-                ...(github ? {
-                    // flux bootstrap reads the token from GITHUB_TOKEN.
-                    GITHUB_TOKEN: github.token,
-                    GITHUB_OWNER: github.owner,
-                    GITHUB_REPOSITORY: github.repository,
-                    GITHUB_BRANCH: github.branch,
-                    GITHUB_PATH: github.path,
-                    GITHUB_PERSONAL: String(github.personal),
-                } : {}),
-            },
-            // Re-run on a new version or mode; a rotated token alone changes nothing on the cluster.
-            triggers: [settings.mode, settings.version, github?.owner, github?.repository, github?.branch, github?.path],
-        }, { parent: this });
+        environment: {
+          KUBECONFIG_DATA: args.kubeconfig,
+          FLUX_VERSION: settings.version,
+          ...(github
+            ? {
+                // flux bootstrap reads the token from GITHUB_TOKEN.
+                GITHUB_TOKEN: github.token,
+                GITHUB_OWNER: github.owner,
+                GITHUB_REPOSITORY: github.repository,
+                GITHUB_BRANCH: github.branch,
+                GITHUB_PATH: github.path,
+                GITHUB_PERSONAL: String(github.personal),
+              }
+            : {}),
+        },
+        // Re-run on a new version or mode; a rotated token alone changes nothing on the cluster.
+        triggers: [settings.mode, settings.version, github?.owner, github?.repository, github?.branch, github?.path],
+      },
+      { parent: this },
+    );
 
-        this.registerOutputs({ namespace: this.namespace });
-    }
+    this.registerOutputs({ namespace: this.namespace });
+  }
 }

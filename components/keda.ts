@@ -9,14 +9,14 @@ export const kedaChartRepository = "https://kedacore.github.io/charts";
 export const kedaOperatorPodLabels = { "app.kubernetes.io/name": "keda-operator" };
 
 export interface KedaArgs {
-    /** Namespace of the Flux controllers and sources. */
-    readonly fluxNamespace: string;
-    /** Chart version and namespace. */
-    readonly settings: KedaSettings;
-    /** Pod Security Admission labels of KEDA's namespace. */
-    readonly namespaceLabels: Record<string, string>;
-    /** Resources the release waits for: Flux ready. */
-    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** Namespace of the Flux controllers and sources. */
+  readonly fluxNamespace: string;
+  /** Chart version and namespace. */
+  readonly settings: KedaSettings;
+  /** Pod Security Admission labels of KEDA's namespace. */
+  readonly namespaceLabels: Record<string, string>;
+  /** Resources the release waits for: Flux ready. */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -24,43 +24,55 @@ export interface KedaArgs {
  * HelmRelease is Ready, as for Strimzi: only then do the ScaledObject and TriggerAuthentication CRDs exist.
  */
 export class Keda extends pulumi.ComponentResource {
-    /** The HelmRelease; Ready means the operator runs and its CRDs are installed. */
-    public readonly release: k8s.apiextensions.CustomResource;
-    /** Namespace the operator runs in. */
-    public readonly namespace: string;
+  /** The HelmRelease; Ready means the operator runs and its CRDs are installed. */
+  public readonly release: k8s.apiextensions.CustomResource;
+  /** Namespace the operator runs in. */
+  public readonly namespace: string;
 
-    constructor(name: string, args: KedaArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("kafka-on-k8s:keda:Keda", name, {}, opts);
-        const { settings } = args;
-        this.namespace = settings.namespace;
+  constructor(name: string, args: KedaArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("kafka-on-k8s:keda:Keda", name, {}, opts);
+    const { settings } = args;
+    this.namespace = settings.namespace;
 
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: settings.namespace, labels: args.namespaceLabels },
-        }, { parent: this });
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      {
+        metadata: { name: settings.namespace, labels: args.namespaceLabels },
+      },
+      { parent: this },
+    );
 
-        const source = new k8s.apiextensions.CustomResource(`${name}-charts`, {
-            apiVersion: "source.toolkit.fluxcd.io/v1",
-            kind: "HelmRepository",
-            metadata: { name: "kedacore", namespace: args.fluxNamespace },
-            spec: { interval: "1h", url: kedaChartRepository },
-        }, { parent: this, dependsOn: args.dependsOn });
+    const source = new k8s.apiextensions.CustomResource(
+      `${name}-charts`,
+      {
+        apiVersion: "source.toolkit.fluxcd.io/v1",
+        kind: "HelmRepository",
+        metadata: { name: "kedacore", namespace: args.fluxNamespace },
+        spec: { interval: "1h", url: kedaChartRepository },
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
 
-        this.release = operatorRelease(`${name}-release`, {
-            name: "keda",
-            fluxNamespace: args.fluxNamespace,
-            targetNamespace: settings.namespace,
-            chart: {
-                chart: {
-                    spec: {
-                        chart: "keda",
-                        // An exact version: an operator upgrade is a reviewed config change, never a silent one.
-                        version: settings.chartVersion,
-                        sourceRef: { kind: "HelmRepository", name: "kedacore", namespace: args.fluxNamespace },
-                    },
-                },
+    this.release = operatorRelease(
+      `${name}-release`,
+      {
+        name: "keda",
+        fluxNamespace: args.fluxNamespace,
+        targetNamespace: settings.namespace,
+        chart: {
+          chart: {
+            spec: {
+              chart: "keda",
+              // An exact version: an operator upgrade is a reviewed config change, never a silent one.
+              version: settings.chartVersion,
+              sourceRef: { kind: "HelmRepository", name: "kedacore", namespace: args.fluxNamespace },
             },
-        }, { parent: this, dependsOn: [source, namespace, ...args.dependsOn] });
+          },
+        },
+      },
+      { parent: this, dependsOn: [source, namespace, ...args.dependsOn] },
+    );
 
-        this.registerOutputs({ release: this.release.metadata.name, namespace: this.namespace });
-    }
+    this.registerOutputs({ release: this.release.metadata.name, namespace: this.namespace });
+  }
 }

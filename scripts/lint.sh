@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Lints the GitHub workflows with actionlint (which also runs shellcheck on every `run:` block) and
-# every tracked shell script with shellcheck. Any finding fails the run.
+# Lints the GitHub workflows with actionlint (which also runs shellcheck on every `run:` block), every
+# tracked shell script with shellcheck, and every TypeScript/JavaScript file with eslint
+# (eslint.config.mjs) and prettier --check (.prettierrc.json). Any finding fails the run.
 #
 # actionlint is built from its Go module into a cache outside the repository, keyed by version, so
 # only the first run pays for the build (~1 min); shellcheck comes from Debian.
@@ -112,8 +113,12 @@ same_version "Pulumi CLI ($pr pulumi-version vs $e2e PULUMI_VERSION)" \
   "$(workflow_value "$e2e" PULUMI_VERSION)" "$(workflow_value "$pr" pulumi-version)"
 echo "lint: tool versions: workflows vs components/config/pinned.ts pinned checked"
 
+# The root package pins both; `npm run format` rewrites what prettier would change.
+npx --no-install eslint . || status=1
+npx --no-install prettier --check --log-level warn . || { echo "lint: run npm run format" >&2; status=1; }
+
 if ((status != 0)); then
   echo "lint: FAILED (findings above)" >&2
   exit 1
 fi
-echo "lint: clean: ${#workflows[@]} workflow(s), ${#scripts[@]} script(s)"
+echo "lint: clean: ${#workflows[@]} workflow(s), ${#scripts[@]} script(s), eslint and prettier over the TypeScript"

@@ -19,231 +19,261 @@ const doubles = join(root, "test", "converge", "doubles");
 const clusterName = "kafka-dev";
 
 interface Run {
-    readonly code: number;
-    readonly stdout: string;
-    readonly stderr: string;
-    readonly seconds: number;
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly seconds: number;
 }
 
-const tailOf = (run: Run, lines = 40) => `exit ${run.code} after ${run.seconds} s; output tail:\n` +
-    `${run.stdout}\n${run.stderr}`.trimEnd().split("\n").slice(-lines).join("\n");
+const tailOf = (run: Run, lines = 40) =>
+  `exit ${run.code} after ${run.seconds} s; output tail:\n` + `${run.stdout}\n${run.stderr}`.trimEnd().split("\n").slice(-lines).join("\n");
 
 describe("convergence: the real Pulumi engine drives the dev stack on a local control plane", function () {
-    let work = "";
-    let project: EngineProject | undefined;
-    let state = "";
-    const timings: string[] = [];
+  let work = "";
+  let project: EngineProject | undefined;
+  let state = "";
+  const timings: string[] = [];
 
-    const log = (what: string, run: Run) =>
-        appendFileSync(join(work, "commands.log"), `$ ${what}\n${run.stdout}\n${run.stderr}\n(exit ${run.code}, ${run.seconds} s)\n`);
-    /** Runs a command in the project with its environment; output also goes to work/commands.log for a failed run's post-mortem. */
-    const exec = (command: string, args: readonly string[]): Promise<Run> => new Promise((resolve, reject) => {
-        const started = Date.now();
-        const child = spawn(command, args, { cwd: project!.dir, env: project!.env, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (c: Buffer) => { stdout += c.toString(); });
-        child.stderr.on("data", (c: Buffer) => { stderr += c.toString(); });
-        child.on("error", reject);
-        child.on("close", code => {
-            const run = { code: code ?? 1, stdout, stderr, seconds: Math.round((Date.now() - started) / 100) / 10 };
-            log(`${command} ${args.join(" ")}`, run);
-            resolve(run);
-        });
+  const log = (what: string, run: Run) =>
+    appendFileSync(join(work, "commands.log"), `$ ${what}\n${run.stdout}\n${run.stderr}\n(exit ${run.code}, ${run.seconds} s)\n`);
+  /** Runs a command in the project with its environment; output also goes to work/commands.log for a failed run's post-mortem. */
+  const exec = (command: string, args: readonly string[]): Promise<Run> =>
+    new Promise((resolve, reject) => {
+      const started = Date.now();
+      const child = spawn(command, args, { cwd: project!.dir, env: project!.env, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (c: Buffer) => {
+        stdout += c.toString();
+      });
+      child.stderr.on("data", (c: Buffer) => {
+        stderr += c.toString();
+      });
+      child.on("error", reject);
+      child.on("close", (code) => {
+        const run = { code: code ?? 1, stdout, stderr, seconds: Math.round((Date.now() - started) / 100) / 10 };
+        log(`${command} ${args.join(" ")}`, run);
+        resolve(run);
+      });
     });
-    const pulumi = async (...args: string[]): Promise<Run> => {
-        const engineRun = await project!.pulumi([...args, "--stack", "dev"]);
-        const run = { code: engineRun.code, stdout: "", stderr: engineRun.stderr, seconds: Math.round(engineRun.seconds * 10) / 10 };
-        log(`pulumi ${args.join(" ")}`, run);
-        timings.push(`pulumi ${args[0]}: ${run.seconds} s`);
-        return run;
-    };
-    const kind = (...args: string[]) => exec(join(doubles, "kind"), args);
+  const pulumi = async (...args: string[]): Promise<Run> => {
+    const engineRun = await project!.pulumi([...args, "--stack", "dev"]);
+    const run = { code: engineRun.code, stdout: "", stderr: engineRun.stderr, seconds: Math.round(engineRun.seconds * 10) / 10 };
+    log(`pulumi ${args.join(" ")}`, run);
+    timings.push(`pulumi ${args[0]}: ${run.seconds} s`);
+    return run;
+  };
+  const kind = (...args: string[]) => exec(join(doubles, "kind"), args);
 
-    /** kubectl against the cluster `kind` reports now. */
-    const kubectl = async (...args: string[]): Promise<string> => {
-        const kubeconfig = await kind("get", "kubeconfig", "--name", clusterName);
-        assert.equal(kubeconfig.code, 0, `kind get kubeconfig: ${kubeconfig.stderr}`);
-        const file = join(work, "kubeconfig");
-        writeFileSync(file, kubeconfig.stdout, { mode: 0o600 });
-        const run = await exec(kubectlPath, ["--kubeconfig", file, ...args]);
-        assert.equal(run.code, 0, `kubectl ${args.join(" ")}: ${run.stderr}`);
-        return run.stdout;
-    };
-    const serverOf = (kubeconfig: string): string => parse(kubeconfig).clusters[0].cluster.server;
-    const liveCluster = async (): Promise<string> => serverOf((await kind("get", "kubeconfig", "--name", clusterName)).stdout);
+  /** kubectl against the cluster `kind` reports now. */
+  const kubectl = async (...args: string[]): Promise<string> => {
+    const kubeconfig = await kind("get", "kubeconfig", "--name", clusterName);
+    assert.equal(kubeconfig.code, 0, `kind get kubeconfig: ${kubeconfig.stderr}`);
+    const file = join(work, "kubeconfig");
+    writeFileSync(file, kubeconfig.stdout, { mode: 0o600 });
+    const run = await exec(kubectlPath, ["--kubeconfig", file, ...args]);
+    assert.equal(run.code, 0, `kubectl ${args.join(" ")}: ${run.stderr}`);
+    return run.stdout;
+  };
+  const serverOf = (kubeconfig: string): string => parse(kubeconfig).clusters[0].cluster.server;
+  const liveCluster = async (): Promise<string> => serverOf((await kind("get", "kubeconfig", "--name", clusterName)).stdout);
 
-    /** Every cluster process the kind double started: the pid files under state/kind. */
-    const clusterPids = (): number[] => {
-        const dir = join(state, "kind");
-        if (!existsSync(dir)) return [];
-        return readdirSync(dir).map(n => join(dir, n, "pid")).filter(existsSync).map(f => Number(readFileSync(f, "utf8")));
-    };
-    const alive = (pid: number): boolean => {
-        try {
-            process.kill(pid, 0);
-            return true;
-        } catch {
-            return false;
-        }
-    };
-    // Synchronous, so it also runs from an exit handler: a failed or interrupted run leaves no control plane.
-    const killClusters = () => {
-        for (const pid of clusterPids().filter(alive)) process.kill(pid, "SIGTERM");
-    };
-    const onSignal = (signal: NodeJS.Signals) => {
-        killClusters();
-        process.exit(signal === "SIGINT" ? 130 : 143);
-    };
+  /** Every cluster process the kind double started: the pid files under state/kind. */
+  const clusterPids = (): number[] => {
+    const dir = join(state, "kind");
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .map((n) => join(dir, n, "pid"))
+      .filter(existsSync)
+      .map((f) => Number(readFileSync(f, "utf8")));
+  };
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // Synchronous, so it also runs from an exit handler: a failed or interrupted run leaves no control plane.
+  const killClusters = () => {
+    for (const pid of clusterPids().filter(alive)) process.kill(pid, "SIGTERM");
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    killClusters();
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
 
-    before(async function () {
-        const engine = await engineEnv();
-        if ("skip" in engine) {
-            console.log(`    skipping the convergence run: ${engine.skip}`);
-            this.skip();
-        }
-        // Cold: the control plane's tools and flux build from Go modules, one after another (many minutes).
-        this.timeout(90 * 60_000);
-        const tools = await buildControlPlaneTools();
-        timings.push(`tools: ${tools.reused ? "reused" : "built"} in ${tools.seconds} s`);
-        process.on("exit", killClusters);
-        process.once("SIGINT", onSignal);
-        process.once("SIGTERM", onSignal);
+  before(async function () {
+    const engine = await engineEnv();
+    if ("skip" in engine) {
+      console.log(`    skipping the convergence run: ${engine.skip}`);
+      this.skip();
+    }
+    // Cold: the control plane's tools and flux build from Go modules, one after another (many minutes).
+    this.timeout(90 * 60_000);
+    const tools = await buildControlPlaneTools();
+    timings.push(`tools: ${tools.reused ? "reused" : "built"} in ${tools.seconds} s`);
+    process.on("exit", killClusters);
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
 
-        work = mkdtempSync(join(tmpdir(), "kafka-on-k8s-converge-"));
-        state = join(work, "doubles");
-        // engineProject runs the program from a throwaway project, so `config set` never edits the repository.
-        project = await engineProject({
-            ...engine.env,
-            // The doubles (kind, docker) and the real flux CLI come first on PATH.
-            PATH: [doubles, dirname(tools.flux), engine.env.PATH].join(":"),
-            CONVERGE_DOUBLES_STATE: state,
-            CONVERGE_DOUBLES_OWNER: String(process.pid),
-            KAFKA_K8S_CRD_DIR: await crdDirectory(),
-            // No ambient cluster: everything must go through the stack's own kubeconfig.
-            KUBECONFIG: join(work, "no-such-kubeconfig"),
-        }, ["dev"]);
-    });
+    work = mkdtempSync(join(tmpdir(), "kafka-on-k8s-converge-"));
+    state = join(work, "doubles");
+    // engineProject runs the program from a throwaway project, so `config set` never edits the repository.
+    project = await engineProject(
+      {
+        ...engine.env,
+        // The doubles (kind, docker) and the real flux CLI come first on PATH.
+        PATH: [doubles, dirname(tools.flux), engine.env.PATH].join(":"),
+        CONVERGE_DOUBLES_STATE: state,
+        CONVERGE_DOUBLES_OWNER: String(process.pid),
+        KAFKA_K8S_CRD_DIR: await crdDirectory(),
+        // No ambient cluster: everything must go through the stack's own kubeconfig.
+        KUBECONFIG: join(work, "no-such-kubeconfig"),
+      },
+      ["dev"],
+    );
+  });
 
-    let failed = false;
-    afterEach(function () {
-        failed ||= this.currentTest?.state === "failed";
-    });
+  let failed = false;
+  afterEach(function () {
+    failed ||= this.currentTest?.state === "failed";
+  });
 
-    after(async function () {
-        if (timings.length) console.log(`    timings: ${timings.join("; ")}`);
-        if (failed && work) {
-            // The only thing kept: every command's full output, for the post-mortem.
-            const kept = join(tmpdir(), `kafka-on-k8s-converge-${process.pid}.log`);
-            copyFileSync(join(work, "commands.log"), kept);
-            console.log(`    full output of every command: ${kept}`);
-        }
-        killClusters();
-        project?.dispose();
-        if (work) rmSync(work, { recursive: true, force: true });
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
-        process.off("exit", killClusters);
-    });
+  after(async function () {
+    if (timings.length) console.log(`    timings: ${timings.join("; ")}`);
+    if (failed && work) {
+      // The only thing kept: every command's full output, for the post-mortem.
+      const kept = join(tmpdir(), `kafka-on-k8s-converge-${process.pid}.log`);
+      copyFileSync(join(work, "commands.log"), kept);
+      console.log(`    full output of every command: ${kept}`);
+    }
+    killClusters();
+    project?.dispose();
+    if (work) rmSync(work, { recursive: true, force: true });
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.off("exit", killClusters);
+  });
 
-    let firstServer = "";
+  let firstServer = "";
 
-    it("`pulumi up` converges in one run (the image is loaded only once the cluster exists)", async function () {
-        const up = await pulumi("up", "--yes");
-        assert.equal(up.code, 0, `pulumi up failed: ${tailOf(up)}`);
-        firstServer = await liveCluster();
-        const loaded = readFileSync(join(state, "kind", clusterName, "images"), "utf8");
-        assert.match(loaded, /^kafka-sample-app:[0-9a-f]{16}$/m, "the sample-app image was not loaded onto the cluster");
-    });
+  it("`pulumi up` converges in one run (the image is loaded only once the cluster exists)", async function () {
+    const up = await pulumi("up", "--yes");
+    assert.equal(up.code, 0, `pulumi up failed: ${tailOf(up)}`);
+    firstServer = await liveCluster();
+    const loaded = readFileSync(join(state, "kind", clusterName, "images"), "utf8");
+    assert.match(loaded, /^kafka-sample-app:[0-9a-f]{16}$/m, "the sample-app image was not loaded onto the cluster");
+  });
 
-    /** Every Deployment on the live cluster, and whether each has rolled out (all replicas updated and available). */
-    const deployments = async () => (JSON.parse(await kubectl("get", "deployments", "--all-namespaces", "-o", "json")).items as any[])
-        .map(d => ({
-            name: `${d.metadata.namespace}/${d.metadata.name}`,
-            rolledOut: d.status.observedGeneration >= d.metadata.generation && d.status.updatedReplicas === d.spec.replicas &&
-                d.status.availableReplicas === d.spec.replicas && d.spec.replicas > 0,
-        }));
-    const expectedDeployments = ["flux-system/source-controller", "flux-system/kustomize-controller", "flux-system/helm-controller",
-        "flux-system/notification-controller", "kafka/sample-app-producer", "kafka/sample-app-consumer"];
-    const assertRolledOut = async () => {
-        const all = await deployments();
-        assert.deepEqual(expectedDeployments.filter(n => !all.some(d => d.name === n)), [], `missing Deployments; found ${all.map(d => d.name).join(", ")}`);
-        assert.deepEqual(all.filter(d => !d.rolledOut).map(d => d.name), [], "Deployments not rolled out");
-    };
+  /** Every Deployment on the live cluster, and whether each has rolled out (all replicas updated and available). */
+  const deployments = async () =>
+    (JSON.parse(await kubectl("get", "deployments", "--all-namespaces", "-o", "json")).items as any[]).map((d) => ({
+      name: `${d.metadata.namespace}/${d.metadata.name}`,
+      rolledOut:
+        d.status.observedGeneration >= d.metadata.generation &&
+        d.status.updatedReplicas === d.spec.replicas &&
+        d.status.availableReplicas === d.spec.replicas &&
+        d.spec.replicas > 0,
+    }));
+  const expectedDeployments = [
+    "flux-system/source-controller",
+    "flux-system/kustomize-controller",
+    "flux-system/helm-controller",
+    "flux-system/notification-controller",
+    "kafka/sample-app-producer",
+    "kafka/sample-app-consumer",
+  ];
+  const assertRolledOut = async () => {
+    const all = await deployments();
+    assert.deepEqual(
+      expectedDeployments.filter((n) => !all.some((d) => d.name === n)),
+      [],
+      `missing Deployments; found ${all.map((d) => d.name).join(", ")}`,
+    );
+    assert.deepEqual(
+      all.filter((d) => !d.rolledOut).map((d) => d.name),
+      [],
+      "Deployments not rolled out",
+    );
+  };
 
-    it("every Deployment is rolled out on the cluster", assertRolledOut);
+  it("every Deployment is rolled out on the cluster", assertRolledOut);
 
-    it("the stack outputs describe the live cluster", async function () {
-        const run = await exec("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", "dev"]);
-        assert.equal(run.code, 0, tailOf(run));
-        const outputs = JSON.parse(run.stdout);
-        assert.equal(outputs.clusterName, clusterName);
-        assert.equal(serverOf(outputs.kubeconfig), firstServer);
-        assert.equal(outputs.bootstrapServers, "kafka-kafka-bootstrap.kafka.svc:9092");
-        assert.deepEqual(outputs.topicNames, ["demo-events"]);
-        // The bootstrap Service the output names exists (made by the stand-in once the Kafka was Ready).
-        const service = JSON.parse(await kubectl("get", "service", "kafka-kafka-bootstrap", "-n", "kafka", "-o", "json"));
-        assert.equal(service.spec.ports[0].port, 9092);
-    });
+  it("the stack outputs describe the live cluster", async function () {
+    const run = await exec("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", "dev"]);
+    assert.equal(run.code, 0, tailOf(run));
+    const outputs = JSON.parse(run.stdout);
+    assert.equal(outputs.clusterName, clusterName);
+    assert.equal(serverOf(outputs.kubeconfig), firstServer);
+    assert.equal(outputs.bootstrapServers, "kafka-kafka-bootstrap.kafka.svc:9092");
+    assert.deepEqual(outputs.topicNames, ["demo-events"]);
+    // The bootstrap Service the output names exists (made by the stand-in once the Kafka was Ready).
+    const service = JSON.parse(await kubectl("get", "service", "kafka-kafka-bootstrap", "-n", "kafka", "-o", "json"));
+    assert.equal(service.spec.ports[0].port, 9092);
+  });
 
-    it("the stack state holds no kubeconfig key, token or password in plain text", async function () {
-        const run = await exec("pulumi", ["stack", "export", "--stack", "dev"]);
-        assert.equal(run.code, 0, tailOf(run));
-        const key = parse((await kind("get", "kubeconfig", "--name", clusterName)).stdout).users[0].user["client-key-data"] as string;
-        const exported = run.stdout;
-        assert.ok(exported.length > 1000, "the export holds no resources");
-        assert.ok(!exported.includes(key), "the kubeconfig's client key (base64) is in the state in plain text");
-        assert.ok(!exported.includes(Buffer.from(key, "base64").toString().split("\n")[1]), "the client key (PEM) is in the state");
-        assert.doesNotMatch(exported, /PRIVATE KEY|client-key-data|"(token|password)":\s*"[^"]/i);
-    });
+  it("the stack state holds no kubeconfig key, token or password in plain text", async function () {
+    const run = await exec("pulumi", ["stack", "export", "--stack", "dev"]);
+    assert.equal(run.code, 0, tailOf(run));
+    const key = parse((await kind("get", "kubeconfig", "--name", clusterName)).stdout).users[0].user["client-key-data"] as string;
+    const exported = run.stdout;
+    assert.ok(exported.length > 1000, "the export holds no resources");
+    assert.ok(!exported.includes(key), "the kubeconfig's client key (base64) is in the state in plain text");
+    assert.ok(!exported.includes(Buffer.from(key, "base64").toString().split("\n")[1]), "the client key (PEM) is in the state");
+    assert.doesNotMatch(exported, /PRIVATE KEY|client-key-data|"(token|password)":\s*"[^"]/i);
+  });
 
-    it("a second run is a no-op (`pulumi preview --expect-no-changes`)", async function () {
-        const preview = await pulumi("preview", "--expect-no-changes");
-        assert.equal(preview.code, 0, `preview found changes: ${tailOf(preview, 60)}`);
-    });
+  it("a second run is a no-op (`pulumi preview --expect-no-changes`)", async function () {
+    const preview = await pulumi("preview", "--expect-no-changes");
+    assert.equal(preview.code, 0, `preview found changes: ${tailOf(preview, 60)}`);
+  });
 
-    it("a new kindWorkers replaces the cluster and re-creates everything on the new one", async function () {
-        await project!.setConfig("dev", "kafka-on-k8s:kindWorkers", "2");
-        const up = await pulumi("up", "--yes");
-        assert.equal(up.code, 0, `pulumi up failed: ${tailOf(up)}`);
-        const server = await liveCluster();
-        assert.notEqual(server, firstServer, "the cluster was not replaced");
-        const nodes = JSON.parse(await kubectl("get", "nodes", "-o", "json")).items.map((n: any) => n.metadata.name).sort();
-        assert.deepEqual(nodes, [`${clusterName}-control-plane`, `${clusterName}-worker`, `${clusterName}-worker2`]);
-        // Everything on the cluster, not just the cluster: Flux, the Strimzi release, Kafka, the app and its image.
-        await assertRolledOut();
-        const kafka = JSON.parse(await kubectl("get", "kafkas.kafka.strimzi.io", "-n", "kafka", "-o", "json")).items;
-        assert.equal(kafka.length, 1, "no Kafka on the new cluster");
-        const images = join(state, "kind", clusterName, "images");
-        assert.ok(existsSync(images), "the sample-app image was never loaded onto the new cluster");
-        const outputs = JSON.parse((await exec("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", "dev"])).stdout);
-        assert.equal(serverOf(outputs.kubeconfig), server, "the kubeconfig output still points at the old cluster");
-        const again = await pulumi("preview", "--expect-no-changes");
-        assert.equal(again.code, 0, `after the replacement a preview still finds changes: ${tailOf(again, 60)}`);
-    });
+  it("a new kindWorkers replaces the cluster and re-creates everything on the new one", async function () {
+    await project!.setConfig("dev", "kafka-on-k8s:kindWorkers", "2");
+    const up = await pulumi("up", "--yes");
+    assert.equal(up.code, 0, `pulumi up failed: ${tailOf(up)}`);
+    const server = await liveCluster();
+    assert.notEqual(server, firstServer, "the cluster was not replaced");
+    const nodes = JSON.parse(await kubectl("get", "nodes", "-o", "json"))
+      .items.map((n: any) => n.metadata.name)
+      .sort();
+    assert.deepEqual(nodes, [`${clusterName}-control-plane`, `${clusterName}-worker`, `${clusterName}-worker2`]);
+    // Everything on the cluster, not just the cluster: Flux, the Strimzi release, Kafka, the app and its image.
+    await assertRolledOut();
+    const kafka = JSON.parse(await kubectl("get", "kafkas.kafka.strimzi.io", "-n", "kafka", "-o", "json")).items;
+    assert.equal(kafka.length, 1, "no Kafka on the new cluster");
+    const images = join(state, "kind", clusterName, "images");
+    assert.ok(existsSync(images), "the sample-app image was never loaded onto the new cluster");
+    const outputs = JSON.parse((await exec("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", "dev"])).stdout);
+    assert.equal(serverOf(outputs.kubeconfig), server, "the kubeconfig output still points at the old cluster");
+    const again = await pulumi("preview", "--expect-no-changes");
+    assert.equal(again.code, 0, `after the replacement a preview still finds changes: ${tailOf(again, 60)}`);
+  });
 
-    const assertNothingLeft = async () => {
-        const clusters = await kind("get", "clusters");
-        assert.equal(clusters.stdout.trim(), "", `kind clusters left: ${clusters.stdout}`);
-        assert.deepEqual(clusterPids().filter(alive), [], "control-plane processes left running");
-        const exported = await exec("pulumi", ["stack", "export", "--stack", "dev"]);
-        assert.equal(exported.code, 0, tailOf(exported));
-        assert.deepEqual(JSON.parse(exported.stdout).deployment.resources ?? [], [], "the stack still holds resources");
-    };
+  const assertNothingLeft = async () => {
+    const clusters = await kind("get", "clusters");
+    assert.equal(clusters.stdout.trim(), "", `kind clusters left: ${clusters.stdout}`);
+    assert.deepEqual(clusterPids().filter(alive), [], "control-plane processes left running");
+    const exported = await exec("pulumi", ["stack", "export", "--stack", "dev"]);
+    assert.equal(exported.code, 0, tailOf(exported));
+    assert.deepEqual(JSON.parse(exported.stdout).deployment.resources ?? [], [], "the stack still holds resources");
+  };
 
-    it("`pulumi destroy` leaves no cluster, no process and an empty stack", async function () {
-        const destroy = await pulumi("destroy", "--yes");
-        assert.equal(destroy.code, 0, `pulumi destroy failed: ${tailOf(destroy)}`);
-        await assertNothingLeft();
-    });
+  it("`pulumi destroy` leaves no cluster, no process and an empty stack", async function () {
+    const destroy = await pulumi("destroy", "--yes");
+    assert.equal(destroy.code, 0, `pulumi destroy failed: ${tailOf(destroy)}`);
+    await assertNothingLeft();
+  });
 
-    it("`pulumi destroy` succeeds when the cluster has already gone", async function () {
-        const up = await pulumi("up", "--yes", "--skip-preview");
-        assert.equal(up.code, 0, `pulumi up failed: ${tailOf(up)}`);
-        const gone = await kind("delete", "cluster", "--name", clusterName);
-        assert.equal(gone.code, 0, tailOf(gone));
-        const destroy = await pulumi("destroy", "--yes");
-        assert.equal(destroy.code, 0, `pulumi destroy over a vanished cluster failed: ${tailOf(destroy)}`);
-        await assertNothingLeft();
-    });
+  it("`pulumi destroy` succeeds when the cluster has already gone", async function () {
+    const up = await pulumi("up", "--yes", "--skip-preview");
+    assert.equal(up.code, 0, `pulumi up failed: ${tailOf(up)}`);
+    const gone = await kind("delete", "cluster", "--name", clusterName);
+    assert.equal(gone.code, 0, tailOf(gone));
+    const destroy = await pulumi("destroy", "--yes");
+    assert.equal(destroy.code, 0, `pulumi destroy over a vanished cluster failed: ${tailOf(destroy)}`);
+    await assertNothingLeft();
+  });
 });

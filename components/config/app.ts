@@ -8,109 +8,131 @@ import { bool, dnsLabel, nonNegativeInt, positiveInt, reservedNamespaces, semver
 
 /** The KEDA release that scales the consumers. */
 export interface KedaSettings {
-    /** Exact KEDA chart version. */
-    readonly chartVersion: string;
-    /** Namespace the KEDA operator runs in. */
-    readonly namespace: string;
+  /** Exact KEDA chart version. */
+  readonly chartVersion: string;
+  /** Namespace the KEDA operator runs in. */
+  readonly namespace: string;
 }
 
 /** How KEDA scales the consumers on their group's lag. */
 export interface ConsumerAutoscaling {
-    /** Fewest consumer replicas KEDA keeps (≥ 1: the consumers serve the dashboard). */
-    readonly minReplicas: number;
-    /** Most consumer replicas KEDA asks for; never above the topic's partitions. */
-    readonly maxReplicas: number;
-    /** Consumer-group lag per replica that KEDA's kafka trigger aims for. */
-    readonly lagThreshold: number;
-    /** How long KEDA's HPA waits on lower recommendations before scaling in. */
-    readonly scaleDownStabilizationSeconds: number;
+  /** Fewest consumer replicas KEDA keeps (≥ 1: the consumers serve the dashboard). */
+  readonly minReplicas: number;
+  /** Most consumer replicas KEDA asks for; never above the topic's partitions. */
+  readonly maxReplicas: number;
+  /** Consumer-group lag per replica that KEDA's kafka trigger aims for. */
+  readonly lagThreshold: number;
+  /** How long KEDA's HPA waits on lower recommendations before scaling in. */
+  readonly scaleDownStabilizationSeconds: number;
 }
 
 /** The sample app's Deployments. */
 export interface SampleAppSettings {
-    /** Topic the app produces to and consumes from. */
-    readonly topic: string;
-    /** Producer Deployment replicas. */
-    readonly producerReplicas: number;
-    /** Consumer Deployment replicas at creation; KEDA owns the count afterwards when autoscaling is on. */
-    readonly consumerReplicas: number;
-    /** Consumers scaled on lag by KEDA, or undefined for a fixed count. */
-    readonly autoscaling?: ConsumerAutoscaling;
-    /** Messages/s per producer, or "max". */
-    readonly produceRate: string;
+  /** Topic the app produces to and consumes from. */
+  readonly topic: string;
+  /** Producer Deployment replicas. */
+  readonly producerReplicas: number;
+  /** Consumer Deployment replicas at creation; KEDA owns the count afterwards when autoscaling is on. */
+  readonly consumerReplicas: number;
+  /** Consumers scaled on lag by KEDA, or undefined for a fixed count. */
+  readonly autoscaling?: ConsumerAutoscaling;
+  /** Messages/s per producer, or "max". */
+  readonly produceRate: string;
 }
 
 /** The app and, when its consumers autoscale, the KEDA release that scales them. */
 export interface AppAndKeda {
-    /** The sample app. */
-    readonly app: SampleAppSettings;
-    /** KEDA, present only when the consumers autoscale. */
-    readonly keda?: KedaSettings;
+  /** The sample app. */
+  readonly app: SampleAppSettings;
+  /** KEDA, present only when the consumers autoscale. */
+  readonly keda?: KedaSettings;
 }
 
 /** The app's and KEDA's settings and their schema. */
 export const appShape = {
-    appTopic: z.string().min(1).optional(),
-    appProducerReplicas: positiveInt("replica count").default(1),
-    appConsumerReplicas: positiveInt("replica count").default(2),
-    // The app's own limit (sample-app PRODUCE_RATE): above it every pod would exit at start.
-    appProduceRate: z.string().regex(/^(max|\d+)$/, { error: "must be a whole number of messages/s or max" })
-        .refine(v => v === "max" || Number(v) <= 1_000_000, { error: "must be ≤ 1000000 messages/s (the sample app's limit) or max" })
-        .default("100"),
-    appAutoscaling: bool.default(true),
-    appMinConsumerReplicas: positiveInt("replica count").optional(),
-    appMaxConsumerReplicas: positiveInt("replica count", 10_000).optional(),
-    appLagThreshold: positiveInt("message count", 1_000_000).optional(),
-    appScaleDownStabilizationSeconds: nonNegativeInt(3600).optional(),
-    kedaChartVersion: semver.default(pinned.kedaChart),
-    kedaNamespace: dnsLabel.default("keda"),
+  appTopic: z.string().min(1).optional(),
+  appProducerReplicas: positiveInt("replica count").default(1),
+  appConsumerReplicas: positiveInt("replica count").default(2),
+  // The app's own limit (sample-app PRODUCE_RATE): above it every pod would exit at start.
+  appProduceRate: z
+    .string()
+    .regex(/^(max|\d+)$/, { error: "must be a whole number of messages/s or max" })
+    .refine((v) => v === "max" || Number(v) <= 1_000_000, { error: "must be ≤ 1000000 messages/s (the sample app's limit) or max" })
+    .default("100"),
+  appAutoscaling: bool.default(true),
+  appMinConsumerReplicas: positiveInt("replica count").optional(),
+  appMaxConsumerReplicas: positiveInt("replica count", 10_000).optional(),
+  appLagThreshold: positiveInt("message count", 1_000_000).optional(),
+  appScaleDownStabilizationSeconds: nonNegativeInt(3600).optional(),
+  kedaChartVersion: semver.default(pinned.kedaChart),
+  kedaNamespace: dnsLabel.default("keda"),
 };
 
 /** Settings that mean something only when KEDA scales the consumers. */
-const autoscalingKeys = ["appMinConsumerReplicas", "appMaxConsumerReplicas", "appLagThreshold",
-    "appScaleDownStabilizationSeconds", "kedaChartVersion", "kedaNamespace"];
+const autoscalingKeys = [
+  "appMinConsumerReplicas",
+  "appMaxConsumerReplicas",
+  "appLagThreshold",
+  "appScaleDownStabilizationSeconds",
+  "kedaChartVersion",
+  "kedaNamespace",
+];
 
 /** The sample app on one of the declared `topics`, and KEDA when its consumers autoscale. */
 export function resolveApp(parsed: ParsedSettings, topics: readonly TopicSettings[]): Resolved<AppAndKeda> {
-    const s = parsed.values;
-    const problems = new Problems(parsed);
-    const names = topics.map(t => t.name);
-    const appTopic = s.appTopic ?? names[0];
-    if (!names.includes(appTopic)) problems.refuse("appTopic", `must be one of the declared topics: ${names.join(", ")}`);
+  const s = parsed.values;
+  const problems = new Problems(parsed);
+  const names = topics.map((t) => t.name);
+  const appTopic = s.appTopic ?? names[0];
+  if (!names.includes(appTopic)) problems.refuse("appTopic", `must be one of the declared topics: ${names.join(", ")}`);
 
-    let autoscaling: ConsumerAutoscaling | undefined;
-    if (s.appAutoscaling) {
-        // A consumer beyond the partition count gets no partition and idles: the topic bounds the maximum.
-        const partitions = topics.find(t => t.name === appTopic)?.partitions ?? 1;
-        const minReplicas = s.appMinConsumerReplicas ?? 1;
-        const maxReplicas = s.appMaxConsumerReplicas ?? partitions;
-        if (maxReplicas > partitions) {
-            problems.refuse("appMaxConsumerReplicas", `must be ≤ the ${partitions} partitions of topic ${appTopic}: a consumer beyond them gets no partition and idles`);
-        }
-        if (minReplicas > maxReplicas) {
-            problems.refuse("appMinConsumerReplicas", `must be ≤ appMaxConsumerReplicas (${maxReplicas})`);
-        }
-        if (s.appConsumerReplicas < minReplicas || s.appConsumerReplicas > maxReplicas) {
-            problems.refuse("appConsumerReplicas", `must be within appMinConsumerReplicas..appMaxConsumerReplicas (${minReplicas}..${maxReplicas}) with appAutoscaling=true: it is the count KEDA starts from`);
-        }
-        if ([s.kafkaNamespace, s.strimziNamespace].includes(s.kedaNamespace) || reservedNamespaces.includes(s.kedaNamespace)) {
-            problems.refuse("kedaNamespace", `must differ from kafkaNamespace and strimziNamespace and not be reserved (${reservedNamespaces.join(", ")}): KEDA gets its own namespace`);
-        }
-        autoscaling = {
-            minReplicas, maxReplicas, lagThreshold: s.appLagThreshold ?? 100,
-            scaleDownStabilizationSeconds: s.appScaleDownStabilizationSeconds ?? 300,
-        };
-    } else {
-        problems.refuseGiven(autoscalingKeys, "only applies with appAutoscaling=true");
+  let autoscaling: ConsumerAutoscaling | undefined;
+  if (s.appAutoscaling) {
+    // A consumer beyond the partition count gets no partition and idles: the topic bounds the maximum.
+    const partitions = topics.find((t) => t.name === appTopic)?.partitions ?? 1;
+    const minReplicas = s.appMinConsumerReplicas ?? 1;
+    const maxReplicas = s.appMaxConsumerReplicas ?? partitions;
+    if (maxReplicas > partitions) {
+      problems.refuse(
+        "appMaxConsumerReplicas",
+        `must be ≤ the ${partitions} partitions of topic ${appTopic}: a consumer beyond them gets no partition and idles`,
+      );
     }
-    return {
-        settings: {
-            app: {
-                topic: appTopic, producerReplicas: s.appProducerReplicas, consumerReplicas: s.appConsumerReplicas,
-                produceRate: s.appProduceRate, autoscaling,
-            },
-            keda: autoscaling ? { chartVersion: s.kedaChartVersion, namespace: s.kedaNamespace } : undefined,
-        },
-        problems: problems.found,
+    if (minReplicas > maxReplicas) {
+      problems.refuse("appMinConsumerReplicas", `must be ≤ appMaxConsumerReplicas (${maxReplicas})`);
+    }
+    if (s.appConsumerReplicas < minReplicas || s.appConsumerReplicas > maxReplicas) {
+      problems.refuse(
+        "appConsumerReplicas",
+        `must be within appMinConsumerReplicas..appMaxConsumerReplicas (${minReplicas}..${maxReplicas}) with appAutoscaling=true: it is the count KEDA starts from`,
+      );
+    }
+    if ([s.kafkaNamespace, s.strimziNamespace].includes(s.kedaNamespace) || reservedNamespaces.includes(s.kedaNamespace)) {
+      problems.refuse(
+        "kedaNamespace",
+        `must differ from kafkaNamespace and strimziNamespace and not be reserved (${reservedNamespaces.join(", ")}): KEDA gets its own namespace`,
+      );
+    }
+    autoscaling = {
+      minReplicas,
+      maxReplicas,
+      lagThreshold: s.appLagThreshold ?? 100,
+      scaleDownStabilizationSeconds: s.appScaleDownStabilizationSeconds ?? 300,
     };
+  } else {
+    problems.refuseGiven(autoscalingKeys, "only applies with appAutoscaling=true");
+  }
+  return {
+    settings: {
+      app: {
+        topic: appTopic,
+        producerReplicas: s.appProducerReplicas,
+        consumerReplicas: s.appConsumerReplicas,
+        produceRate: s.appProduceRate,
+        autoscaling,
+      },
+      keda: autoscaling ? { chartVersion: s.kedaChartVersion, namespace: s.kedaNamespace } : undefined,
+    },
+    problems: problems.found,
+  };
 }

@@ -7,8 +7,8 @@ import { consumedTopics, DEFAULT_TOPIC, partitionsOf } from "./lib/topics";
 
 /** Config of `consumer-within-partitions`. */
 export interface ConsumerPartitionsConfig {
-    /** Value of `app.kubernetes.io/name` that marks the sample app's Deployments. */
-    readonly appName: string;
+  /** Value of `app.kubernetes.io/name` that marks the sample app's Deployments. */
+  readonly appName: string;
 }
 
 /**
@@ -18,40 +18,45 @@ export interface ConsumerPartitionsConfig {
  * bootstrap host in `KAFKA_BROKERS`; a topic this stack does not declare (or cannot tell apart) is skipped.
  */
 export const consumerWithinPartitions: StackValidationPolicy = {
-    name: "consumer-within-partitions",
-    description: "Consumer Deployments run no more replicas than the partitions of the topic they consume.",
-    enforcementLevel: "advisory",
-    configSchema: { properties: { appName } },
-    validateStack: (args, reportViolation) => {
-        const config = args.getConfig<ConsumerPartitionsConfig>();
-        const deployments = knownKubernetesObjects(args.resources.filter((r) => r.isType(k8s.apps.v1.Deployment)));
-        const consumers = deployments.filter((r) => {
-            const labels = r.asType(k8s.apps.v1.Deployment)?.metadata?.labels;
-            return labels?.[APP_NAME_LABEL] === config.appName && labels?.[APP_COMPONENT_LABEL] === "consumer";
-        });
-        if (consumers.length === 0) {
-            args.notApplicable(`the stack declares no ${config.appName} consumer Deployment`);
-        }
-        for (const consumer of consumers) {
-            const deployment = consumer.asType(k8s.apps.v1.Deployment)!;
-            const namespace = deployment.metadata?.namespace ?? "default";
-            const env = new Map((deployment.spec?.template?.spec?.containers ?? [])
-                .flatMap((container) => container.env ?? []).map((variable) => [variable.name, variable.value]));
-            if (env.has("KAFKA_TOPIC") && env.get("KAFKA_TOPIC") === undefined) {
-                continue; // set from a ConfigMap or Secret: the topic is not in the stack's inputs
-            }
-            const topicName = env.get("KAFKA_TOPIC") ?? DEFAULT_TOPIC;
-            const topics = consumedTopics(args.resources, topicName, env.get("KAFKA_BROKERS"), namespace);
-            if (topics.length !== 1) {
-                continue;
-            }
-            const replicas = deployment.spec?.replicas ?? DEFAULT_DEPLOYMENT_REPLICAS;
-            const partitions = partitionsOf(topics[0], args.resources);
-            if (replicas > partitions) {
-                reportViolation(`Deployment ${namespace}/${deployment.metadata?.name ?? consumer.name}: ${replicas} consumer ` +
-                    `replicas, above the ${partitions} partitions of topic ${topicName}; ${replicas - partitions} would sit idle`,
-                    consumer.urn);
-            }
-        }
-    },
+  name: "consumer-within-partitions",
+  description: "Consumer Deployments run no more replicas than the partitions of the topic they consume.",
+  enforcementLevel: "advisory",
+  configSchema: { properties: { appName } },
+  validateStack: (args, reportViolation) => {
+    const config = args.getConfig<ConsumerPartitionsConfig>();
+    const deployments = knownKubernetesObjects(args.resources.filter((r) => r.isType(k8s.apps.v1.Deployment)));
+    const consumers = deployments.filter((r) => {
+      const labels = r.asType(k8s.apps.v1.Deployment)?.metadata?.labels;
+      return labels?.[APP_NAME_LABEL] === config.appName && labels?.[APP_COMPONENT_LABEL] === "consumer";
+    });
+    if (consumers.length === 0) {
+      args.notApplicable(`the stack declares no ${config.appName} consumer Deployment`);
+    }
+    for (const consumer of consumers) {
+      const deployment = consumer.asType(k8s.apps.v1.Deployment)!;
+      const namespace = deployment.metadata?.namespace ?? "default";
+      const env = new Map(
+        (deployment.spec?.template?.spec?.containers ?? [])
+          .flatMap((container) => container.env ?? [])
+          .map((variable) => [variable.name, variable.value]),
+      );
+      if (env.has("KAFKA_TOPIC") && env.get("KAFKA_TOPIC") === undefined) {
+        continue; // set from a ConfigMap or Secret: the topic is not in the stack's inputs
+      }
+      const topicName = env.get("KAFKA_TOPIC") ?? DEFAULT_TOPIC;
+      const topics = consumedTopics(args.resources, topicName, env.get("KAFKA_BROKERS"), namespace);
+      if (topics.length !== 1) {
+        continue;
+      }
+      const replicas = deployment.spec?.replicas ?? DEFAULT_DEPLOYMENT_REPLICAS;
+      const partitions = partitionsOf(topics[0], args.resources);
+      if (replicas > partitions) {
+        reportViolation(
+          `Deployment ${namespace}/${deployment.metadata?.name ?? consumer.name}: ${replicas} consumer ` +
+            `replicas, above the ${partitions} partitions of topic ${topicName}; ${replicas - partitions} would sit idle`,
+          consumer.urn,
+        );
+      }
+    }
+  },
 };

@@ -6,7 +6,7 @@ import { perNodeAntiAffinitySelectors } from "./lib/resources";
 
 /** Whether a node pool's pods must each land on a different node (required anti-affinity per host). */
 function spreadsPerNode(pool: PolicyResource): boolean {
-    return perNodeAntiAffinitySelectors(pool).length > 0;
+  return perNodeAntiAffinitySelectors(pool).length > 0;
 }
 
 /**
@@ -16,23 +16,26 @@ function spreadsPerNode(pool: PolicyResource): boolean {
  * cluster's brokers) against each DOKS cluster's guaranteed nodes (`minNodes` under autoscaling).
  */
 export const antiAffinityNodes: StackValidationPolicy = {
-    name: "doks-nodes-for-anti-affinity",
-    description: "DOKS has at least as many nodes as brokers that require one node each (pod anti-affinity).",
-    validateStack: (args, reportViolation) => {
-        const doksClusters = args.resources.filter((r) => r.isType(digitalocean.KubernetesCluster));
-        if (doksClusters.length === 0) {
-            args.notApplicable("the stack declares no DOKS cluster");
+  name: "doks-nodes-for-anti-affinity",
+  description: "DOKS has at least as many nodes as brokers that require one node each (pod anti-affinity).",
+  validateStack: (args, reportViolation) => {
+    const doksClusters = args.resources.filter((r) => r.isType(digitalocean.KubernetesCluster));
+    if (doksClusters.length === 0) {
+      args.notApplicable("the stack declares no DOKS cluster");
+    }
+    for (const kafka of kafkaClusters(args.resources)) {
+      const brokers = totalReplicas(brokerPools(kafka).filter(spreadsPerNode));
+      for (const doks of doksClusters) {
+        const cluster = doks.asType(digitalocean.KubernetesCluster)!;
+        const nodes = guaranteedNodes(cluster.nodePool);
+        if (brokers > nodes) {
+          reportViolation(
+            `KubernetesCluster ${cluster.name ?? doks.name}: ${nodeCountField(cluster.nodePool)} ${nodes}, ` +
+              `below the ${brokers} anti-affine broker replicas of Kafka cluster ${kafka.key}`,
+            doks.urn,
+          );
         }
-        for (const kafka of kafkaClusters(args.resources)) {
-            const brokers = totalReplicas(brokerPools(kafka).filter(spreadsPerNode));
-            for (const doks of doksClusters) {
-                const cluster = doks.asType(digitalocean.KubernetesCluster)!;
-                const nodes = guaranteedNodes(cluster.nodePool);
-                if (brokers > nodes) {
-                    reportViolation(`KubernetesCluster ${cluster.name ?? doks.name}: ${nodeCountField(cluster.nodePool)} ${nodes}, ` +
-                        `below the ${brokers} anti-affine broker replicas of Kafka cluster ${kafka.key}`, doks.urn);
-                }
-            }
-        }
-    },
+      }
+    }
+  },
 };

@@ -111,9 +111,23 @@ function render(s) {
   $("gaps-card").className = "card " + (s.consumer && s.consumer.gaps > 0 ? "bad" : "good");
 
   // Produced is drawn wider underneath, so it stays visible where consumed keeps up exactly.
-  drawChart("chart", s.rates, [{ key: "produced", colour: "#38bdf8", width: 4 }, { key: "consumed", colour: "#a78bfa", width: 1.5 }], null, "last 2 minutes, messages/s");
-  drawChart("scaling", s.rates, [{ key: "lag", colour: "#f59e0b", width: 2 }], { key: "members", colour: "#34d399", width: 2.5 },
-    "last 2 minutes: lag in messages (left), consumers in the group (right)");
+  drawChart(
+    "chart",
+    s.rates,
+    [
+      { key: "produced", colour: "#38bdf8", width: 4 },
+      { key: "consumed", colour: "#a78bfa", width: 1.5 },
+    ],
+    null,
+    "last 2 minutes, messages/s",
+  );
+  drawChart(
+    "scaling",
+    s.rates,
+    [{ key: "lag", colour: "#f59e0b", width: 2 }],
+    { key: "members", colour: "#34d399", width: 2.5 },
+    "last 2 minutes: lag in messages (left), consumers in the group (right)",
+  );
 
   const owners = new Map();
   for (const m of s.group.members) for (const p of m.partitions) owners.set(p, m);
@@ -121,28 +135,62 @@ function render(s) {
   const rows = s.group.partitions.map((p) => {
     const owner = owners.get(p.partition);
     const badge = owner
-      ? el("span", { className: "owner", textContent: shortMember(owner), style: `background:${colourFor(owner.memberId, s.group.members)}` })
+      ? el("span", {
+          className: "owner",
+          textContent: shortMember(owner),
+          style: `background:${colourFor(owner.memberId, s.group.members)}`,
+        })
       : el("span", { className: "hint", textContent: "unassigned" });
     const bar = el("span", { className: "bar", style: `width:${Math.round((p.lag / maxLag) * 80)}px` });
-    return el("tr", {}, el("td", { textContent: p.partition }), el("td", {}, badge), el("td", { textContent: num(p.end) }),
-      el("td", { textContent: p.committed === null ? "–" : num(p.committed) }), el("td", {}, bar, num(p.lag)));
+    return el(
+      "tr",
+      {},
+      el("td", { textContent: p.partition }),
+      el("td", {}, badge),
+      el("td", { textContent: num(p.end) }),
+      el("td", { textContent: p.committed === null ? "–" : num(p.committed) }),
+      el("td", {}, bar, num(p.lag)),
+    );
   });
   $("partitions").tBodies[0].replaceChildren(...rows);
   text("group-state", s.group.error ? `admin: ${s.group.error}` : s.group.state);
 
   const me = s.consumer && s.consumer.memberId;
-  $("members").replaceChildren(...(s.group.members.length
-    ? s.group.members.map((m) => el("li", {},
-        el("span", { className: "owner", textContent: shortMember(m), style: `background:${colourFor(m.memberId, s.group.members)}` }),
-        el("span", { textContent: `partitions ${m.partitions.join(", ") || "none"}` }),
-        el("span", { className: "me", textContent: m.memberId === me ? "(this replica)" : m.host })))
-    : [el("li", { className: "hint", textContent: "no consumer in the group" })]));
-  text("own", s.consumer ? `This replica owns partition(s): ${s.consumer.partitions.join(", ") || "none"}` : "This process does not consume.");
+  $("members").replaceChildren(
+    ...(s.group.members.length
+      ? s.group.members.map((m) =>
+          el(
+            "li",
+            {},
+            el("span", { className: "owner", textContent: shortMember(m), style: `background:${colourFor(m.memberId, s.group.members)}` }),
+            el("span", { textContent: `partitions ${m.partitions.join(", ") || "none"}` }),
+            el("span", { className: "me", textContent: m.memberId === me ? "(this replica)" : m.host }),
+          ),
+        )
+      : [el("li", { className: "hint", textContent: "no consumer in the group" })]),
+  );
+  text(
+    "own",
+    s.consumer ? `This replica owns partition(s): ${s.consumer.partitions.join(", ") || "none"}` : "This process does not consume.",
+  );
 
-  $("recent").tBodies[0].replaceChildren(...s.recent.slice(-12).reverse().map((m) =>
-    el("tr", { className: m.duplicate ? "dup" : "" }, el("td", { textContent: m.partition }), el("td", { textContent: m.offset }),
-      el("td", { textContent: m.key }), el("td", { textContent: m.seq === null ? "–" : m.seq + (m.duplicate ? " dup" : "") }),
-      el("td", { textContent: ms(m.latencyMs) }), el("td", { className: "value", textContent: m.preview }))));
+  $("recent").tBodies[0].replaceChildren(
+    ...s.recent
+      .slice(-12)
+      .reverse()
+      .map((m) =>
+        el(
+          "tr",
+          { className: m.duplicate ? "dup" : "" },
+          el("td", { textContent: m.partition }),
+          el("td", { textContent: m.offset }),
+          el("td", { textContent: m.key }),
+          el("td", { textContent: m.seq === null ? "–" : m.seq + (m.duplicate ? " dup" : "") }),
+          el("td", { textContent: ms(m.latencyMs) }),
+          el("td", { className: "value", textContent: m.preview }),
+        ),
+      ),
+  );
 }
 
 async function tick() {
@@ -161,7 +209,12 @@ $("send").addEventListener("submit", async (e) => {
   const body = { value: $("send-value").value, ...(key ? { key } : {}) };
   const res = await fetch("/messages", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   const out = await res.json();
-  text("send-result", res.status === 201 ? `sent to partition ${out.records[0].partition}, offset ${out.records[0].baseOffset}` : `${res.status}: ${out.error}`);
+  text(
+    "send-result",
+    res.status === 201
+      ? `sent to partition ${out.records[0].partition}, offset ${out.records[0].baseOffset}`
+      : `${res.status}: ${out.error}`,
+  );
 });
 
 tick();

@@ -69,8 +69,13 @@ export class App {
   start(): void {
     this.sampler = setInterval(() => {
       const group = this.watcher.current();
-      this.rates.sample(this.producer?.status().produced ?? 0, this.consumer?.status().consumed ?? 0,
-        group.updatedAt === null || group.error !== null ? null : { lag: group.partitions.reduce((n, p) => n + p.lag, 0), members: group.members.length });
+      this.rates.sample(
+        this.producer?.status().produced ?? 0,
+        this.consumer?.status().consumed ?? 0,
+        group.updatedAt === null || group.error !== null
+          ? null
+          : { lag: group.partitions.reduce((n, p) => n + p.lag, 0), members: group.members.length },
+      );
       this.producer?.prune();
       this.consumer?.tracker.prune();
       this.metrics.gaps.set(this.consumer?.tracker.gaps() ?? 0);
@@ -129,7 +134,7 @@ export class App {
       rates: this.rates.values(),
       group: this.watcher.current(),
       recent: c?.recent.values() ?? [],
-      streams: withStreams ? c?.tracker.summaries() ?? [] : undefined,
+      streams: withStreams ? (c?.tracker.summaries() ?? []) : undefined,
     };
   }
 }

@@ -87,25 +87,29 @@ const oneOf = <T extends string>(name: string, values: readonly [T, ...T[]], def
       return v as T;
     });
 
-const hostPort = /^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$/;
+const hostPort = /^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/;
 
 const schema = z
   .object({
-    KAFKA_BROKERS: z
-      .string({ error: "KAFKA_BROKERS is required: comma-separated host:port list, e.g. kafka:9092" })
-      .transform((v, ctx) => {
-        const list = v.split(",").map((s) => s.trim()).filter((s) => s !== "");
-        const bad = list.filter((b) => !hostPort.test(b));
-        if (list.length === 0 || bad.length > 0) {
-          ctx.addIssue({
-            code: "custom",
-            message: `KAFKA_BROKERS must be a comma-separated host:port list, e.g. kafka:9092; got "${v}"`,
-          });
-          return z.NEVER;
-        }
-        return list;
-      }),
-    KAFKA_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "KAFKA_TOPIC must be 1-249 of [A-Za-z0-9._-]").default("demo-events"),
+    KAFKA_BROKERS: z.string({ error: "KAFKA_BROKERS is required: comma-separated host:port list, e.g. kafka:9092" }).transform((v, ctx) => {
+      const list = v
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
+      const bad = list.filter((b) => !hostPort.test(b));
+      if (list.length === 0 || bad.length > 0) {
+        ctx.addIssue({
+          code: "custom",
+          message: `KAFKA_BROKERS must be a comma-separated host:port list, e.g. kafka:9092; got "${v}"`,
+        });
+        return z.NEVER;
+      }
+      return list;
+    }),
+    KAFKA_TOPIC: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,249}$/, "KAFKA_TOPIC must be 1-249 of [A-Za-z0-9._-]")
+      .default("demo-events"),
     KAFKA_GROUP_ID: z.string().min(1, "KAFKA_GROUP_ID must not be empty").default("sample-app"),
     APP_ROLE: oneOf("APP_ROLE", ["producer", "consumer", "both"], "both"),
     PRODUCE_RATE: z
@@ -200,9 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     streamIdleMs: e.STREAM_IDLE_MS,
     maxStreams: e.MAX_STREAMS,
     compression: e.PRODUCE_COMPRESSION,
-    sasl: e.KAFKA_SASL_USERNAME && e.KAFKA_SASL_PASSWORD
-      ? { username: e.KAFKA_SASL_USERNAME, password: e.KAFKA_SASL_PASSWORD }
-      : undefined,
+    sasl: e.KAFKA_SASL_USERNAME && e.KAFKA_SASL_PASSWORD ? { username: e.KAFKA_SASL_USERNAME, password: e.KAFKA_SASL_PASSWORD } : undefined,
     tlsCaFile: e.KAFKA_TLS_CA_FILE || undefined,
     httpPort: e.HTTP_PORT,
     clientId: e.KAFKA_CLIENT_ID,

@@ -72,7 +72,11 @@ export class SampleConsumer {
   /** When the first join completed; {@link AppConfig.consumeLimit} is timed from here. */
   private firstJoinedAt: number | undefined;
 
-  constructor(private readonly kafka: Kafka, private readonly config: AppConfig, private readonly metrics: Metrics) {
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly config: AppConfig,
+    private readonly metrics: Metrics,
+  ) {
     this.tracker = new SequenceTracker({
       maxStreams: config.maxStreams,
       idleMs: config.streamIdleMs,
@@ -146,7 +150,14 @@ export class SampleConsumer {
     }, delay);
   }
 
-  private async eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async eachBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    commitOffsetsIfNecessary,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
     const { partition } = batch;
     // Gaps are counted only over offsets this replica read itself. Which offsets others read in
     // between cannot be told from group events: a member that crashed, got a new id, or missed a
@@ -166,7 +177,12 @@ export class SampleConsumer {
       n++;
     }
     if (!last) return;
-    this.logNewGaps(partition, gapsBefore, { firstOffset: first?.offset, lastOffset: last.offset, readUpTo: readUpTo?.toString() ?? null, restarted });
+    this.logNewGaps(partition, gapsBefore, {
+      firstOffset: first?.offset,
+      lastOffset: last.offset,
+      readUpTo: readUpTo?.toString() ?? null,
+      restarted,
+    });
     this.nextOffset.set(partition, BigInt(last.offset) + 1n);
     // Once per batch: everything up to here was processed, and per-message calls cost throughput.
     resolveOffset(last.offset);

@@ -53,7 +53,11 @@ export class GroupWatcher {
   private done: Promise<void> = Promise.resolve();
   private view: GroupView = { state: "Unknown", partitions: [], members: [], updatedAt: null, error: null };
 
-  constructor(private readonly kafka: Kafka, private readonly config: AppConfig, private readonly metrics: Metrics) {}
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly config: AppConfig,
+    private readonly metrics: Metrics,
+  ) {}
 
   start(): void {
     this.running = true;

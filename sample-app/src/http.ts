@@ -13,7 +13,10 @@ const STATIC: Record<string, { readonly file: string; readonly type: string }> =
 const MAX_BODY = 1 << 20;
 
 const ownMessage = z.object({ key: z.string().min(1).max(256).optional(), value: z.string().max(100_000) });
-const postBody = z.union([ownMessage.transform((m) => [m]), z.object({ messages: z.array(ownMessage).min(1).max(1000) }).transform((b) => b.messages)]);
+const postBody = z.union([
+  ownMessage.transform((m) => [m]),
+  z.object({ messages: z.array(ownMessage).min(1).max(1000) }).transform((b) => b.messages),
+]);
 
 function send(res: ServerResponse, status: number, body: unknown, type = "application/json", headers: Record<string, string> = {}): void {
   const text = typeof body === "string" ? body : JSON.stringify(body);
@@ -71,7 +74,10 @@ export function createHttpServer(app: App, publicDir: string): Server {
       }
       const body = postBody.safeParse(parsed);
       if (!body.success) {
-        return send(res, 400, { error: 'expected {"key"?: string, "value": string} or {"messages": [{"key"?, "value"}, ...]}', issues: body.error.issues });
+        return send(res, 400, {
+          error: 'expected {"key"?: string, "value": string} or {"messages": [{"key"?, "value"}, ...]}',
+          issues: body.error.issues,
+        });
       }
       const result = await app.producer.sendOwn(body.data);
       if (result.status === "sent") return send(res, 201, result);

@@ -24,9 +24,11 @@ const fromKafka: Record<number, Level> = {
 };
 
 /** KafkaJS logCreator that routes its entries through {@link log}. */
-export const kafkaLogCreator = () => ({ namespace, level, log: entry }: LogEntry) => {
-  const { message, timestamp: _t, logger: _l, ...rest } = entry;
-  // KafkaJS logs a full stack for every retried request while a broker is away; keep the line short.
-  delete (rest as Record<string, unknown>).stack;
-  log(fromKafka[level] ?? "info", `kafkajs ${namespace}: ${message}`, rest);
-};
+export const kafkaLogCreator =
+  () =>
+  ({ namespace, level, log: entry }: LogEntry) => {
+    const { message, timestamp: _t, logger: _l, ...rest } = entry;
+    // KafkaJS logs a full stack for every retried request while a broker is away; keep the line short.
+    delete (rest as Record<string, unknown>).stack;
+    log(fromKafka[level] ?? "info", `kafkajs ${namespace}: ${message}`, rest);
+  };

@@ -139,7 +139,11 @@ export class SampleProducer {
   private rateBase = { t: 0, generated: 0 };
   private readonly padding: string;
 
-  constructor(private readonly kafka: Kafka, private readonly config: AppConfig, private readonly metrics: Metrics) {
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly config: AppConfig,
+    private readonly metrics: Metrics,
+  ) {
     this.padding = "x".repeat(config.messageBytes);
     this.seqs = new LRUCache<string, KeySequence>({
       max: config.maxStreams,
@@ -197,9 +201,14 @@ export class SampleProducer {
     };
     const producer = this.producer;
     if (!producer) return refuse("producer not connected to Kafka");
-    const estimate = items.reduce((n, i) => n + Buffer.byteLength(i.value) + Buffer.byteLength(i.key ?? this.id) + GENERATED_OVERHEAD_BYTES, 0);
+    const estimate = items.reduce(
+      (n, i) => n + Buffer.byteLength(i.value) + Buffer.byteLength(i.key ?? this.id) + GENERATED_OVERHEAD_BYTES,
+      0,
+    );
     if (this.pendingBytes + estimate > this.config.resendMaxBytes) {
-      return refuse(`the producer holds ${this.pendingBytes} unacknowledged bytes; with these ${estimate} it would pass PRODUCE_RESEND_MAX_BYTES=${this.config.resendMaxBytes}`);
+      return refuse(
+        `the producer holds ${this.pendingBytes} unacknowledged bytes; with these ${estimate} it would pass PRODUCE_RESEND_MAX_BYTES=${this.config.resendMaxBytes}`,
+      );
     }
     const batch = items.map((i) => this.message(i.key ?? `${this.id}-http`, i.value));
     const bytes = bytesOf(batch);
@@ -212,7 +221,11 @@ export class SampleProducer {
         records.push(...result.records);
         left = result.unconfirmed;
       }
-      if (left.length > 0) return refuse(`Kafka acknowledged ${batch.length - left.length} of ${batch.length} messages after ${OWN_SEND_ATTEMPTS} sends`, batch.length - left.length);
+      if (left.length > 0)
+        return refuse(
+          `Kafka acknowledged ${batch.length - left.length} of ${batch.length} messages after ${OWN_SEND_ATTEMPTS} sends`,
+          batch.length - left.length,
+        );
       return { status: "sent", records };
     } catch (err) {
       if (this.failures >= RECREATE_AFTER_FAILURES && this.running) void this.recreate();

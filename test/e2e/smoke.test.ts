@@ -15,167 +15,170 @@ const fakeKubectl = path.join(repoRoot, "test/e2e/fake-kubectl.sh");
 
 /** What one fake pod's `/api/stats` reports, computed at request time from ms since the start. */
 interface FakePod {
-    /** Pod name. */
-    readonly name: string;
-    /** Acknowledged messages at `t` ms; undefined for a consumer-only pod. */
-    readonly produced?: (t: number) => number;
-    /** Processed messages at `t` ms; undefined for a producer-only pod. */
-    readonly consumed?: (t: number) => number;
-    /** Missing sequence numbers (consumer pods). */
-    readonly gaps?: number;
+  /** Pod name. */
+  readonly name: string;
+  /** Acknowledged messages at `t` ms; undefined for a consumer-only pod. */
+  readonly produced?: (t: number) => number;
+  /** Processed messages at `t` ms; undefined for a producer-only pod. */
+  readonly consumed?: (t: number) => number;
+  /** Missing sequence numbers (consumer pods). */
+  readonly gaps?: number;
 }
 
 /** Outcome of one smoke.sh run. */
 interface SmokeRun {
-    /** Exit code. */
-    readonly code: number | null;
-    /** stdout and stderr together. */
-    readonly output: string;
-    /** Every fake kubectl call, one per line. */
-    readonly kubectlCalls: string;
+  /** Exit code. */
+  readonly code: number | null;
+  /** stdout and stderr together. */
+  readonly output: string;
+  /** Every fake kubectl call, one per line. */
+  readonly kubectlCalls: string;
 }
 
 /** Serves each pod's stats on its own 127.0.0.1 port, shaped like the sample app's `/api/stats`. */
 async function startPods(pods: readonly FakePod[]): Promise<{ ports: Map<string, number>; close: () => Promise<void> }> {
-    const start = Date.now();
-    const servers: http.Server[] = [];
-    const ports = new Map<string, number>();
-    for (const pod of pods) {
-        const server = http.createServer((req, res) => {
-            if (req.url !== "/api/stats") {
-                res.writeHead(404).end();
-                return;
-            }
-            const t = Date.now() - start;
-            const body = {
-                role: pod.produced && pod.consumed ? "both" : pod.produced ? "producer" : "consumer",
-                producer: pod.produced ? { id: pod.name, connected: true, produced: pod.produced(t) } : null,
-                consumer: pod.consumed ? { consumed: pod.consumed(t), duplicates: 0, gaps: pod.gaps ?? 0 } : null,
-            };
-            res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
-        });
-        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-        servers.push(server);
-        ports.set(pod.name, (server.address() as AddressInfo).port);
-    }
-    const close = async (): Promise<void> => {
-        await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-    };
-    return { ports, close };
+  const start = Date.now();
+  const servers: http.Server[] = [];
+  const ports = new Map<string, number>();
+  for (const pod of pods) {
+    const server = http.createServer((req, res) => {
+      if (req.url !== "/api/stats") {
+        res.writeHead(404).end();
+        return;
+      }
+      const t = Date.now() - start;
+      const body = {
+        role: pod.produced && pod.consumed ? "both" : pod.produced ? "producer" : "consumer",
+        producer: pod.produced ? { id: pod.name, connected: true, produced: pod.produced(t) } : null,
+        consumer: pod.consumed ? { consumed: pod.consumed(t), duplicates: 0, gaps: pod.gaps ?? 0 } : null,
+      };
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    servers.push(server);
+    ports.set(pod.name, (server.address() as AddressInfo).port);
+  }
+  const close = async (): Promise<void> => {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  };
+  return { ports, close };
 }
 
 /** Runs smoke.sh asynchronously (the stats servers live in this event loop) with short windows. */
 async function runSmoke(pods: readonly FakePod[], env: Record<string, string> = {}): Promise<SmokeRun> {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "smoke-test-"));
-    const { ports, close } = await startPods(pods);
-    try {
-        const bin = path.join(dir, "bin");
-        await fs.mkdir(bin);
-        await fs.writeFile(path.join(bin, "kubectl"), `#!/bin/sh\nexec bash '${fakeKubectl}' "$@"\n`, { mode: 0o755 });
-        const log = path.join(dir, "kubectl.log");
-        await fs.writeFile(log, "");
-        const child = spawn("bash", [smokeScript], {
-            env: {
-                ...process.env,
-                PATH: `${bin}:${process.env.PATH ?? ""}`,
-                FAKE_KUBECTL_LOG: log,
-                FAKE_KUBECTL_PODS: [...ports].map(([name, port]) => `${name}=${port}`).join(" "),
-                SMOKE_WINDOW_SECONDS: "1",
-                SMOKE_CATCHUP_SECONDS: "2",
-                ...env,
-            },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        let output = "";
-        child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-        const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-        return { code, output, kubectlCalls: await fs.readFile(log, "utf8") };
-    } finally {
-        await close();
-        await fs.rm(dir, { recursive: true, force: true });
-    }
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "smoke-test-"));
+  const { ports, close } = await startPods(pods);
+  try {
+    const bin = path.join(dir, "bin");
+    await fs.mkdir(bin);
+    await fs.writeFile(path.join(bin, "kubectl"), `#!/bin/sh\nexec bash '${fakeKubectl}' "$@"\n`, { mode: 0o755 });
+    const log = path.join(dir, "kubectl.log");
+    await fs.writeFile(log, "");
+    const child = spawn("bash", [smokeScript], {
+      env: {
+        ...process.env,
+        PATH: `${bin}:${process.env.PATH ?? ""}`,
+        FAKE_KUBECTL_LOG: log,
+        FAKE_KUBECTL_PODS: [...ports].map(([name, port]) => `${name}=${port}`).join(" "),
+        SMOKE_WINDOW_SECONDS: "1",
+        SMOKE_CATCHUP_SECONDS: "2",
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    return { code, output, kubectlCalls: await fs.readFile(log, "utf8") };
+  } finally {
+    await close();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** 100 messages/s since the start. */
 const steadyRate = (t: number): number => Math.floor(t / 10);
 
 describe("scripts/e2e/smoke.sh (against a stand-in kubectl)", function () {
-    this.timeout(60_000);
+  this.timeout(60_000);
 
-    before(function () {
-        const missing = ["jq", "curl"].filter((tool) => spawnSync("bash", ["-c", `command -v ${tool}`]).status !== 0);
-        if (missing.length > 0) {
-            console.log(`SKIP: smoke.sh needs ${missing.join(" and ")} on PATH`);
-            this.skip();
-        }
-    });
+  before(function () {
+    const missing = ["jq", "curl"].filter((tool) => spawnSync("bash", ["-c", `command -v ${tool}`]).status !== 0);
+    if (missing.length > 0) {
+      console.log(`SKIP: smoke.sh needs ${missing.join(" and ")} on PATH`);
+      this.skip();
+    }
+  });
 
-    it("passes when consumers keep up with the producer and see no gap, waiting for Kafka, topics and apps first", async () => {
-        const run = await runSmoke([
-            { name: "producer-0", produced: steadyRate },
-            // Two consumer replicas share the partitions: only their sum has to keep up.
-            { name: "consumer-0", consumed: (t) => Math.ceil(steadyRate(t) / 2) },
-            { name: "consumer-1", consumed: (t) => Math.ceil(steadyRate(t) / 2) },
-        ]);
-        assert.equal(run.code, 0, run.output);
-        assert.match(run.output, /OK: produced-in-window=\d+ consumed-since-start=\d+ gaps=0/);
-        assert.match(run.kubectlCalls, /^wait kafka\/kafka -n kafka --for=condition=Ready/m);
-        assert.match(run.kubectlCalls, /^wait kafkatopic --all -n kafka --for=condition=Ready/m);
-        assert.match(run.kubectlCalls, /^wait deployment -l app.kubernetes.io\/name=kafka-sample-app -n kafka --for=condition=Available/m);
-        assert.equal(run.kubectlCalls.match(/^port-forward /gm)?.length, 3, run.kubectlCalls);
-    });
+  it("passes when consumers keep up with the producer and see no gap, waiting for Kafka, topics and apps first", async () => {
+    const run = await runSmoke([
+      { name: "producer-0", produced: steadyRate },
+      // Two consumer replicas share the partitions: only their sum has to keep up.
+      { name: "consumer-0", consumed: (t) => Math.ceil(steadyRate(t) / 2) },
+      { name: "consumer-1", consumed: (t) => Math.ceil(steadyRate(t) / 2) },
+    ]);
+    assert.equal(run.code, 0, run.output);
+    assert.match(run.output, /OK: produced-in-window=\d+ consumed-since-start=\d+ gaps=0/);
+    assert.match(run.kubectlCalls, /^wait kafka\/kafka -n kafka --for=condition=Ready/m);
+    assert.match(run.kubectlCalls, /^wait kafkatopic --all -n kafka --for=condition=Ready/m);
+    assert.match(run.kubectlCalls, /^wait deployment -l app.kubernetes.io\/name=kafka-sample-app -n kafka --for=condition=Available/m);
+    assert.equal(run.kubectlCalls.match(/^port-forward /gm)?.length, 3, run.kubectlCalls);
+  });
 
-    it("passes a consumer that restarted (its count is behind the producer's total but keeps pace)", async () => {
-        const run = await runSmoke([
-            { name: "producer-0", produced: (t) => 50_000 + steadyRate(t) },
-            { name: "consumer-0", consumed: steadyRate },
-        ]);
-        assert.equal(run.code, 0, run.output);
-    });
+  it("passes a consumer that restarted (its count is behind the producer's total but keeps pace)", async () => {
+    const run = await runSmoke([
+      { name: "producer-0", produced: (t) => 50_000 + steadyRate(t) },
+      { name: "consumer-0", consumed: steadyRate },
+    ]);
+    assert.equal(run.code, 0, run.output);
+  });
 
-    it("fails when the producer acknowledges nothing in the window", async () => {
-        const run = await runSmoke([
-            { name: "producer-0", produced: () => 500 },
-            { name: "consumer-0", consumed: () => 500 },
-        ]);
-        assert.equal(run.code, 1, run.output);
-        assert.match(run.output, /FAIL: no message acknowledged in 1s \(produced 500 -> 500\)/);
-    });
+  it("fails when the producer acknowledges nothing in the window", async () => {
+    const run = await runSmoke([
+      { name: "producer-0", produced: () => 500 },
+      { name: "consumer-0", consumed: () => 500 },
+    ]);
+    assert.equal(run.code, 1, run.output);
+    assert.match(run.output, /FAIL: no message acknowledged in 1s \(produced 500 -> 500\)/);
+  });
 
-    it("fails when the consumers do not catch up within the catch-up time", async () => {
-        const run = await runSmoke([
-            { name: "producer-0", produced: steadyRate },
-            { name: "consumer-0", consumed: (t) => Math.floor(steadyRate(t) / 4) },
-        ]);
-        assert.equal(run.code, 1, run.output);
-        assert.match(run.output, /FAIL: consumers processed \d+ message\(s\) since the start, fewer than the \d+ produced in the window, after 2s/);
-    });
+  it("fails when the consumers do not catch up within the catch-up time", async () => {
+    const run = await runSmoke([
+      { name: "producer-0", produced: steadyRate },
+      { name: "consumer-0", consumed: (t) => Math.floor(steadyRate(t) / 4) },
+    ]);
+    assert.equal(run.code, 1, run.output);
+    assert.match(
+      run.output,
+      /FAIL: consumers processed \d+ message\(s\) since the start, fewer than the \d+ produced in the window, after 2s/,
+    );
+  });
 
-    it("fails when a consumer reports gaps", async () => {
-        const run = await runSmoke([
-            { name: "producer-0", produced: steadyRate },
-            { name: "consumer-0", consumed: steadyRate, gaps: 3 },
-        ]);
-        assert.equal(run.code, 1, run.output);
-        assert.match(run.output, /FAIL: consumers report 3 missing sequence number\(s\)/);
-    });
+  it("fails when a consumer reports gaps", async () => {
+    const run = await runSmoke([
+      { name: "producer-0", produced: steadyRate },
+      { name: "consumer-0", consumed: steadyRate, gaps: 3 },
+    ]);
+    assert.equal(run.code, 1, run.output);
+    assert.match(run.output, /FAIL: consumers report 3 missing sequence number\(s\)/);
+  });
 
-    it("fails, naming the path, when no pod reports a configured jq path", async () => {
-        const run = await runSmoke(
-            [
-                { name: "producer-0", produced: steadyRate },
-                { name: "consumer-0", consumed: steadyRate },
-            ],
-            { SMOKE_GAPS_JQ: ".consumer.gapz" },
-        );
-        assert.notEqual(run.code, 0, run.output);
-        assert.match(run.output, /no pod reports \.consumer\.gapz in \/api\/stats/);
-    });
+  it("fails, naming the path, when no pod reports a configured jq path", async () => {
+    const run = await runSmoke(
+      [
+        { name: "producer-0", produced: steadyRate },
+        { name: "consumer-0", consumed: steadyRate },
+      ],
+      { SMOKE_GAPS_JQ: ".consumer.gapz" },
+    );
+    assert.notEqual(run.code, 0, run.output);
+    assert.match(run.output, /no pod reports \.consumer\.gapz in \/api\/stats/);
+  });
 
-    it("rejects a non-numeric window with the setting's name", async () => {
-        const run = await runSmoke([{ name: "producer-0", produced: steadyRate }], { SMOKE_WINDOW_SECONDS: "soon" });
-        assert.equal(run.code, 2, run.output);
-        assert.match(run.output, /SMOKE_WINDOW_SECONDS='soon' must be a positive whole number/);
-    });
+  it("rejects a non-numeric window with the setting's name", async () => {
+    const run = await runSmoke([{ name: "producer-0", produced: steadyRate }], { SMOKE_WINDOW_SECONDS: "soon" });
+    assert.equal(run.code, 2, run.output);
+    assert.match(run.output, /SMOKE_WINDOW_SECONDS='soon' must be a positive whole number/);
+  });
 });

@@ -3,12 +3,12 @@
 import { startKafkaBroker } from "../support/kafka";
 
 startKafkaBroker().then(
-    (broker) => {
-        console.log(JSON.stringify({ logFile: broker.logFile }));
-        setInterval(() => undefined, 60_000);
-    },
-    (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-    },
+  (broker) => {
+    console.log(JSON.stringify({ logFile: broker.logFile }));
+    setInterval(() => undefined, 60_000);
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
 );

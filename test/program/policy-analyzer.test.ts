@@ -13,68 +13,83 @@ const { unknownStringValue } = require(join(policyDir, "node_modules", "@pulumi"
 
 /** What the engine would print for a pack run: the server prefixes each message with the policy's description. */
 async function serverDiagnostics(pack: RunningPack, resources: readonly TestResource[]): Promise<Diagnostic[]> {
-    const perResource = await Promise.all(resources.map((resource) => analyze(pack, resource)));
-    return [...perResource.flat(), ...await analyzeStack(pack, resources)];
+  const perResource = await Promise.all(resources.map((resource) => analyze(pack, resource)));
+  return [...perResource.flat(), ...(await analyzeStack(pack, resources))];
 }
 
 /** The harness's findings in the server's shape, so both can be compared as sets. */
 async function harnessDiagnostics(resources: readonly TestResource[], config: PackConfig): Promise<Diagnostic[]> {
-    const description = new Map(policies.map((p) => [p.name, p.description]));
-    return (await runPack(policies, resources, config))
-        .map((v) => ({ policy: v.policy, level: v.level, message: `${description.get(v.policy)}\n${v.message}` }));
+  const description = new Map(policies.map((p) => [p.name, p.description]));
+  return (await runPack(policies, resources, config)).map((v) => ({
+    policy: v.policy,
+    level: v.level,
+    message: `${description.get(v.policy)}\n${v.message}`,
+  }));
 }
 
 const sorted = (diagnostics: Diagnostic[]) => [...diagnostics].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
 describe("the policy pack served by the real analyzer host (run-policy-pack, gRPC)", function () {
-    // Starting the pack type-checks it with ts-node, as `pulumi preview --policy-pack` does.
-    this.timeout(240_000);
-    let pack: RunningPack;
+  // Starting the pack type-checks it with ts-node, as `pulumi preview --policy-pack` does.
+  this.timeout(240_000);
+  let pack: RunningPack;
 
-    before(async () => {
-        pack = await startPack();
+  before(async () => {
+    pack = await startPack();
+  });
+
+  after(() => pack?.stop());
+
+  it("serves every policy of the pack, mandatory by default and consumer-within-partitions advisory", async () => {
+    const info = await analyzerInfo(pack);
+    strictEqual(info.getName(), "kafka-on-k8s");
+    strictEqual(info.getSupportsconfig(), true);
+    deepStrictEqual(
+      info.getPoliciesList().map((p) => [p.getName(), p.getEnforcementlevel()]),
+      policies.map((p) => [p.name, p.name === "consumer-within-partitions" ? 0 : 1]),
+    );
+  });
+
+  for (const [stack, overrides, config] of [
+    ["dev", {}, devConfig],
+    ["do", {}, doConfig],
+    ["do", { brokerReplicas: 1, replicationFactor: undefined, minInsyncReplicas: undefined }, doConfig],
+  ] as [StackName, Record<string, unknown>, PackConfig][]) {
+    it(`reports what the harness reports for the ${stack} stack${Object.keys(overrides).length ? " with 1 broker" : ""}`, async () => {
+      const resources = fromProgram((await runProgram(stack, overrides)).resources);
+      await configure(pack, config);
+      const served = await serverDiagnostics(pack, resources);
+      deepStrictEqual(sorted(served), sorted(await harnessDiagnostics(resources, config)));
+      strictEqual(
+        served.some((d) => d.level === "mandatory"),
+        Object.keys(overrides).length > 0,
+      );
     });
+  }
 
-    after(() => pack?.stop());
+  it("reports what the harness reports across two Kafka clusters", async () => {
+    const resources = [
+      kafka(),
+      nodePool("brokers", ["broker"]),
+      topic("demo-events"),
+      kafka({}, { cluster: "small" }),
+      nodePool("small-brokers", ["broker"], { replicas: 1 }, { cluster: "small" }),
+      topic("small-events", { replicas: 2 }, { cluster: "small" }),
+    ];
+    await configure(pack, doConfig);
+    const served = await serverDiagnostics(pack, resources);
+    deepStrictEqual(sorted(served), sorted(await harnessDiagnostics(resources, doConfig)));
+    strictEqual(served.filter((d) => d.policy === "kafka-replicas-within-brokers").length, 4);
+  });
 
-    it("serves every policy of the pack, mandatory by default and consumer-within-partitions advisory", async () => {
-        const info = await analyzerInfo(pack);
-        strictEqual(info.getName(), "kafka-on-k8s");
-        strictEqual(info.getSupportsconfig(), true);
-        deepStrictEqual(info.getPoliciesList().map((p) => [p.getName(), p.getEnforcementlevel()]),
-            policies.map((p) => [p.name, p.name === "consumer-within-partitions" ? 0 : 1]));
-    });
-
-    for (const [stack, overrides, config] of [
-        ["dev", {}, devConfig], ["do", {}, doConfig],
-        ["do", { brokerReplicas: 1, replicationFactor: undefined, minInsyncReplicas: undefined }, doConfig],
-    ] as [StackName, Record<string, unknown>, PackConfig][]) {
-        it(`reports what the harness reports for the ${stack} stack${Object.keys(overrides).length ? " with 1 broker" : ""}`, async () => {
-            const resources = fromProgram((await runProgram(stack, overrides)).resources);
-            await configure(pack, config);
-            const served = await serverDiagnostics(pack, resources);
-            deepStrictEqual(sorted(served), sorted(await harnessDiagnostics(resources, config)));
-            strictEqual(served.some((d) => d.level === "mandatory"), Object.keys(overrides).length > 0);
-        });
-    }
-
-    it("reports what the harness reports across two Kafka clusters", async () => {
-        const resources = [
-            kafka(), nodePool("brokers", ["broker"]), topic("demo-events"),
-            kafka({}, { cluster: "small" }), nodePool("small-brokers", ["broker"], { replicas: 1 }, { cluster: "small" }),
-            topic("small-events", { replicas: 2 }, { cluster: "small" }),
-        ];
-        await configure(pack, doConfig);
-        const served = await serverDiagnostics(pack, resources);
-        deepStrictEqual(sorted(served), sorted(await harnessDiagnostics(resources, doConfig)));
-        strictEqual(served.filter((d) => d.policy === "kafka-replicas-within-brokers").length, 4);
-    });
-
-    it("downgrades a policy that reads a value unknown during preview to an advisory notice", async () => {
-        await configure(pack, doConfig);
-        const unknownImage = deployment("producer", {}, { containers: [container({ image: unknownStringValue })] });
-        const served = await analyze(pack, unknownImage);
-        deepStrictEqual(served.map((d) => [d.policy, d.level]), [["sample-app-deployment", "advisory"]]);
-        match(served[0].message, /^can't run policy 'sample-app-deployment' from policy pack 'kafka-on-k8s@v0\.1\.0' during preview: /);
-    });
+  it("downgrades a policy that reads a value unknown during preview to an advisory notice", async () => {
+    await configure(pack, doConfig);
+    const unknownImage = deployment("producer", {}, { containers: [container({ image: unknownStringValue })] });
+    const served = await analyze(pack, unknownImage);
+    deepStrictEqual(
+      served.map((d) => [d.policy, d.level]),
+      [["sample-app-deployment", "advisory"]],
+    );
+    match(served[0].message, /^can't run policy 'sample-app-deployment' from policy pack 'kafka-on-k8s@v0\.1\.0' during preview: /);
+  });
 });

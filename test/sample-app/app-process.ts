@@ -128,9 +128,12 @@ export const distinct = (s: Pick<StreamSummary, "ranges">): number => s.ranges.r
  * Merges several consumers' views per stream: the ranges each stream's sequence numbers were seen in,
  * and how many were seen by more than one (re-read) consumer.
  */
-export function mergeStreams(views: ReadonlyArray<readonly StreamSummary[]>): Map<string, { ranges: Array<[number, number]>; overlap: number }> {
+export function mergeStreams(
+  views: ReadonlyArray<readonly StreamSummary[]>,
+): Map<string, { ranges: Array<[number, number]>; overlap: number }> {
   const seen = new Map<string, Array<[number, number]>>();
-  for (const view of views) for (const s of view) seen.set(s.stream, [...(seen.get(s.stream) ?? []), ...s.ranges.map(([a, b]) => [a, b] as [number, number])]);
+  for (const view of views)
+    for (const s of view) seen.set(s.stream, [...(seen.get(s.stream) ?? []), ...s.ranges.map(([a, b]) => [a, b] as [number, number])]);
   const out = new Map<string, { ranges: Array<[number, number]>; overlap: number }>();
   for (const [stream, list] of seen) {
     list.sort((x, y) => x[0] - y[0]);
@@ -152,9 +155,15 @@ export function mergeStreams(views: ReadonlyArray<readonly StreamSummary[]>): Ma
  * Asserts the consumers together saw every one of `total` messages of the producer `producerId`:
  * each of its streams is one range starting at 0, and the ranges add up to `total`.
  */
-export function missingOf(producerId: string, total: number, views: ReadonlyArray<readonly StreamSummary[]>): { missing: number; reRead: number; holes: string[] } {
+export function missingOf(
+  producerId: string,
+  total: number,
+  views: ReadonlyArray<readonly StreamSummary[]>,
+): { missing: number; reRead: number; holes: string[] } {
   const merged = [...mergeStreams(views)].filter(([stream]) => stream.startsWith(`${producerId}|`));
-  const holes = merged.filter(([, m]) => m.ranges.length !== 1 || m.ranges[0][0] !== 0).map(([s, m]) => `${s}: ${JSON.stringify(m.ranges)}`);
+  const holes = merged
+    .filter(([, m]) => m.ranges.length !== 1 || m.ranges[0][0] !== 0)
+    .map(([s, m]) => `${s}: ${JSON.stringify(m.ranges)}`);
   const seen = merged.reduce((n, [, m]) => n + distinct(m), 0);
   return { missing: total - seen, reRead: merged.reduce((n, [, m]) => n + m.overlap, 0), holes };
 }

@@ -57,7 +57,9 @@ describe("sample app against a real Kafka broker", function () {
     assert.deepEqual(holes, []);
     assert.equal(s.consumer!.gaps, 0);
     assert.equal(s.consumer!.consumed - s.consumer!.duplicates, N, "distinct messages consumed");
-    console.log(`    ${N} produced, ${s.consumer!.consumed} consumed, ${s.consumer!.duplicates} duplicates, latency p50 ${s.consumer!.latencyMs.p50?.toFixed(1)} ms`);
+    console.log(
+      `    ${N} produced, ${s.consumer!.consumed} consumed, ${s.consumer!.duplicates} duplicates, latency p50 ${s.consumer!.latencyMs.p50?.toFixed(1)} ms`,
+    );
     assert.equal(await p.signal("SIGTERM"), 0);
   });
 
@@ -67,10 +69,18 @@ describe("sample app against a real Kafka broker", function () {
     const producer = app({ KAFKA_TOPIC: t, KAFKA_GROUP_ID: t, APP_ROLE: "producer", PRODUCE_RATE: "1500", PRODUCE_LIMIT: String(N) });
     const a = app({ KAFKA_TOPIC: t, KAFKA_GROUP_ID: t, APP_ROLE: "consumer", KAFKA_CLIENT_ID: "replica-a" });
     const b = app({ KAFKA_TOPIC: t, KAFKA_GROUP_ID: t, APP_ROLE: "consumer", KAFKA_CLIENT_ID: "replica-b" });
-    await waitFor("both replicas own partitions", async () => {
-      const [sa, sb] = [await a.stats(), await b.stats()];
-      return sa.consumer!.partitions.length > 0 && sb.consumer!.partitions.length > 0 && sa.consumer!.partitions.length + sb.consumer!.partitions.length === PARTITIONS;
-    }, 60_000);
+    await waitFor(
+      "both replicas own partitions",
+      async () => {
+        const [sa, sb] = [await a.stats(), await b.stats()];
+        return (
+          sa.consumer!.partitions.length > 0 &&
+          sb.consumer!.partitions.length > 0 &&
+          sa.consumer!.partitions.length + sb.consumer!.partitions.length === PARTITIONS
+        );
+      },
+      60_000,
+    );
     const [pa, pb] = [(await a.stats()).consumer!.partitions, (await b.stats()).consumer!.partitions];
     assert.deepEqual([...pa, ...pb].sort(), [0, 1, 2, 3, 4, 5], `disjoint split: a=${pa} b=${pb}`);
     const group = (await b.stats()).group;
@@ -80,7 +90,11 @@ describe("sample app against a real Kafka broker", function () {
     assert.equal(await a.signal("SIGTERM"), 0, `replica-a exit code; output:\n${a.tail()}`);
     await waitFor("replica-b owns every partition", async () => (await b.stats()).consumer!.partitions.length === PARTITIONS, 60_000);
     const producerId = (await producer.stats()).producer!.id;
-    await waitFor("all messages consumed by a and b together", async () => missingOf(producerId, N, [a.finalStreams(), (await b.stats()).streams!]).missing === 0, 120_000);
+    await waitFor(
+      "all messages consumed by a and b together",
+      async () => missingOf(producerId, N, [a.finalStreams(), (await b.stats()).streams!]).missing === 0,
+      120_000,
+    );
     const { missing, reRead, holes } = missingOf(producerId, N, [a.finalStreams(), (await b.stats()).streams!]);
     assert.equal(missing, 0);
     assert.deepEqual(holes, []);
@@ -102,18 +116,29 @@ describe("sample app against a real Kafka broker", function () {
     await new Promise((r) => setTimeout(r, 3000));
     await broker.start();
     console.log(`    broker down for ${Date.now() - down} ms (stop, 3 s pause, restart)`);
-    await waitFor(`all ${N} messages consumed after the restart`, async () => {
-      const s = await p.stats();
-      return s.producer!.produced >= N && missingOf(s.producer!.id, N, [s.streams!]).missing === 0;
-    }, 180_000);
+    await waitFor(
+      `all ${N} messages consumed after the restart`,
+      async () => {
+        const s = await p.stats();
+        return s.producer!.produced >= N && missingOf(s.producer!.id, N, [s.streams!]).missing === 0;
+      },
+      180_000,
+    );
     const s = await p.stats();
     const { missing, holes } = missingOf(s.producer!.id, N, [s.streams!]);
     assert.equal(missing, 0);
     assert.deepEqual(holes, []);
     assert.equal(s.consumer!.gaps, 0);
     const metrics = await (await fetch(`${await p.url()}/metrics`)).text();
-    const metric = (name: string) => metrics.split("\n").filter((l) => l.startsWith(name)).map((l) => l.replace(/^sample_app_/, "")).join(", ") || `${name.replace(/^sample_app_/, "")} 0`;
-    console.log(`    0 lost; ${s.consumer!.duplicates} duplicates; ${s.producer!.sendFailures} sends resent; ${metric("sample_app_producer_recreated_total")}; ${metric("sample_app_consumer_crashes_total")}`);
+    const metric = (name: string) =>
+      metrics
+        .split("\n")
+        .filter((l) => l.startsWith(name))
+        .map((l) => l.replace(/^sample_app_/, ""))
+        .join(", ") || `${name.replace(/^sample_app_/, "")} 0`;
+    console.log(
+      `    0 lost; ${s.consumer!.duplicates} duplicates; ${s.producer!.sendFailures} sends resent; ${metric("sample_app_producer_recreated_total")}; ${metric("sample_app_consumer_crashes_total")}`,
+    );
     assert.ok(s.ready, "ready again after the restart");
     assert.equal(await p.signal("SIGTERM"), 0);
   });
@@ -129,12 +154,18 @@ describe("sample app against a real Kafka broker", function () {
     const stopMs = Date.now() - started;
     const second = app({ KAFKA_TOPIC: t, KAFKA_GROUP_ID: t, APP_ROLE: "consumer" });
     const producerId = (await producer.stats()).producer!.id;
-    await waitFor("the rest consumed by the second consumer", async () => missingOf(producerId, N, [first.finalStreams(), (await second.stats()).streams!]).missing === 0, 120_000);
+    await waitFor(
+      "the rest consumed by the second consumer",
+      async () => missingOf(producerId, N, [first.finalStreams(), (await second.stats()).streams!]).missing === 0,
+      120_000,
+    );
     const { reRead, holes } = missingOf(producerId, N, [first.finalStreams(), (await second.stats()).streams!]);
     assert.deepEqual(holes, []);
     assert.equal(reRead, 0, "messages the first consumer committed were read again");
     assert.ok(stopMs < 25_000, `stopped in ${stopMs} ms`);
-    console.log(`    first consumer stopped in ${stopMs} ms after processing ${(first.lines.find((l) => l.msg === "stopped cleanly")!.consumed)}; second re-read 0`);
+    console.log(
+      `    first consumer stopped in ${stopMs} ms after processing ${first.lines.find((l) => l.msg === "stopped cleanly")!.consumed}; second re-read 0`,
+    );
   });
 
   it("sends POST /messages through the producer and shows them as consumed", async () => {
@@ -144,14 +175,25 @@ describe("sample app against a real Kafka broker", function () {
     const res = await fetch(`${await p.url()}/messages`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ messages: [{ key: "order-1", value: "hello" }, { key: "order-1", value: "world" }] }),
+      body: JSON.stringify({
+        messages: [
+          { key: "order-1", value: "hello" },
+          { key: "order-1", value: "world" },
+        ],
+      }),
     });
     assert.equal(res.status, 201, await res.clone().text());
     const body = (await res.json()) as { records: Array<{ partition: number }> };
     assert.equal(body.records.length, 1, "both messages share a key, so one partition");
     await waitFor("both consumed", async () => (await p.stats()).consumer!.consumed === 2, 30_000);
     const s = await p.stats();
-    assert.deepEqual(s.recent.map((m) => [m.key, m.seq, m.preview, m.partition]), [["order-1", 0, "hello", body.records[0].partition], ["order-1", 1, "world", body.records[0].partition]]);
+    assert.deepEqual(
+      s.recent.map((m) => [m.key, m.seq, m.preview, m.partition]),
+      [
+        ["order-1", 0, "hello", body.records[0].partition],
+        ["order-1", 1, "world", body.records[0].partition],
+      ],
+    );
     const bad = await fetch(`${await p.url()}/messages`, { method: "POST", body: "{}" });
     assert.equal(bad.status, 400);
   });
@@ -169,8 +211,14 @@ describe("sample app against a real Kafka broker", function () {
     // whether a POST is refused depends on the outage outlasting the ~25 s retry budget (a CI run with a
     // quick broker restart got 201 for every POST).
     const p = app({
-      KAFKA_TOPIC: t, KAFKA_GROUP_ID: t, APP_ROLE: "producer", PRODUCE_RATE: "400", PRODUCE_LINGER_MS: "1000",
-      MESSAGE_BYTES: "4096", PRODUCE_RESEND_MAX_BYTES: String(CAP), PRODUCE_MAX_IN_FLIGHT: "4",
+      KAFKA_TOPIC: t,
+      KAFKA_GROUP_ID: t,
+      APP_ROLE: "producer",
+      PRODUCE_RATE: "400",
+      PRODUCE_LINGER_MS: "1000",
+      MESSAGE_BYTES: "4096",
+      PRODUCE_RESEND_MAX_BYTES: String(CAP),
+      PRODUCE_MAX_IN_FLIGHT: "4",
     });
     const url = await p.url();
     await waitFor("ready", async () => (await fetch(`${url}/readyz`)).status === 200, 60_000);
@@ -186,7 +234,11 @@ describe("sample app against a real Kafka broker", function () {
           const key = `post-${sent++}`;
           const at = phase;
           outstanding++;
-          void fetch(`${url}/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key, value: `hello ${key}` }) })
+          void fetch(`${url}/messages`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ key, value: `hello ${key}` }),
+          })
             .then((res) => answers.push({ key, status: res.status, retryAfter: res.headers.get("retry-after"), at }))
             .catch((err) => answers.push({ key, status: -1, retryAfter: String(err), at }))
             .finally(() => outstanding--);
@@ -212,10 +264,14 @@ describe("sample app against a real Kafka broker", function () {
       await sampleFor(15_000);
       phase = "back";
       await broker.start();
-      await waitFor("a POST acknowledged after the restart", async () => {
-        await sample();
-        return answers.some((a) => a.at === "back" && a.status === 201);
-      }, 120_000);
+      await waitFor(
+        "a POST acknowledged after the restart",
+        async () => {
+          await sample();
+          return answers.some((a) => a.at === "back" && a.status === 201);
+        },
+        120_000,
+      );
     } finally {
       posting = false;
       await poster;
@@ -226,10 +282,13 @@ describe("sample app against a real Kafka broker", function () {
       `cap ${CAP} B, held at most ${maxPending} B; POSTs sent while up ${count("up", 201)}x201/${count("up", 503)}x503, ` +
       `down ${count("down", 201)}x201/${count("down", 503)}x503, back ${count("back", 201)}x201/${count("back", 503)}x503`;
     const others = answers.filter((a) => a.status !== 201 && a.status !== 503);
-    assert.deepEqual(others, [], "only 201 (acknowledged) or 503 (not kept); no 202 \"queued\"");
+    assert.deepEqual(others, [], 'only 201 (acknowledged) or 503 (not kept); no 202 "queued"');
     // A POST sent while the broker was down may still get 201: KafkaJS retries ~25 s, past the restart.
     assert.ok(count("down", 503) > 0, `503 while the broker was down: ${summary}`);
-    assert.ok(answers.filter((a) => a.status === 503).every((a) => a.retryAfter !== null && Number(a.retryAfter) > 0), "every 503 says when to retry");
+    assert.ok(
+      answers.filter((a) => a.status === 503).every((a) => a.retryAfter !== null && Number(a.retryAfter) > 0),
+      "every 503 says when to retry",
+    );
     assert.ok(maxPending <= CAP, `held ${maxPending} unacknowledged bytes > cap ${CAP}`);
     assert.ok(maxPending > CAP / 2, `held at most ${maxPending} bytes: the outage did not drive the generator to the cap`);
     assert.equal(await p.signal("SIGTERM"), 0, p.tail());
@@ -256,7 +315,16 @@ describe("sample app against a real Kafka broker", function () {
     const url = await p.url();
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
@@ -268,7 +336,9 @@ describe("sample app against a real Kafka broker", function () {
       const read = async (id: string) => Number((await page.textContent(`#${id}`))!.replace(/,/g, ""));
       // Strings, not functions: they run in the page, and the root tsconfig has no DOM types.
       await page.waitForFunction(`document.getElementById("ready").textContent === "ready"`, undefined, { timeout: 60_000 });
-      await page.waitForFunction(`Number(document.getElementById("consumed").textContent.replace(/,/g, "")) > 0`, undefined, { timeout: 60_000 });
+      await page.waitForFunction(`Number(document.getElementById("consumed").textContent.replace(/,/g, "")) > 0`, undefined, {
+        timeout: 60_000,
+      });
       const before = { produced: await read("produced"), consumed: await read("consumed") };
       await page.waitForTimeout(4000);
       const after = { produced: await read("produced"), consumed: await read("consumed") };
@@ -293,13 +363,18 @@ describe("sample app against a real Kafka broker", function () {
       const counts = history.map((r) => r.members);
       assert.ok(counts.includes(1) && counts.indexOf(1) < counts.indexOf(2), `member counts sampled: ${counts.join(",")}`);
       assert.equal(counts[counts.length - 1], 2, `member counts sampled: ${counts.join(",")}`);
-      assert.ok(history.every((r) => typeof r.lag === "number" && r.lag >= 0), "every sample with a member count has a lag");
+      assert.ok(
+        history.every((r) => typeof r.lag === "number" && r.lag >= 0),
+        "every sample with a member count has a lag",
+      );
       assert.match((await page.textContent("#replicas-range"))!, /^\d–2 in the last 2 minutes$/);
       assert.deepEqual(external, [], "the page loads nothing from outside the app");
       mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
-      console.log(`    produced ${before.produced} -> ${after.produced}, consumed ${before.consumed} -> ${after.consumed}; ` +
-        `replicas 1 -> 2 shown ${seenAfterMs} ms after the second consumer started; screenshot ${path.relative(process.cwd(), SCREENSHOT)}`);
+      console.log(
+        `    produced ${before.produced} -> ${after.produced}, consumed ${before.consumed} -> ${after.consumed}; ` +
+          `replicas 1 -> 2 shown ${seenAfterMs} ms after the second consumer started; screenshot ${path.relative(process.cwd(), SCREENSHOT)}`,
+      );
     } finally {
       await browser.close();
     }

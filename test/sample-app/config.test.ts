@@ -12,9 +12,21 @@ describe("sample app configuration", function () {
 
   const cases: ReadonlyArray<{ readonly why: string; readonly env: Record<string, string>; readonly names: RegExp }> = [
     { why: "missing KAFKA_BROKERS", env: {}, names: /KAFKA_BROKERS is required/ },
-    { why: "a bad PRODUCE_RATE", env: { KAFKA_BROKERS: "127.0.0.1:9", PRODUCE_RATE: "fast" }, names: /PRODUCE_RATE must be .*"max".*got "fast"/ },
-    { why: "an unknown APP_ROLE", env: { KAFKA_BROKERS: "127.0.0.1:9", APP_ROLE: "worker" }, names: /APP_ROLE must be one of producer \| consumer \| both; got "worker"/ },
-    { why: "only one SASL variable", env: { KAFKA_BROKERS: "127.0.0.1:9", KAFKA_SASL_USERNAME: "u" }, names: /KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD must be set together/ },
+    {
+      why: "a bad PRODUCE_RATE",
+      env: { KAFKA_BROKERS: "127.0.0.1:9", PRODUCE_RATE: "fast" },
+      names: /PRODUCE_RATE must be .*"max".*got "fast"/,
+    },
+    {
+      why: "an unknown APP_ROLE",
+      env: { KAFKA_BROKERS: "127.0.0.1:9", APP_ROLE: "worker" },
+      names: /APP_ROLE must be one of producer \| consumer \| both; got "worker"/,
+    },
+    {
+      why: "only one SASL variable",
+      env: { KAFKA_BROKERS: "127.0.0.1:9", KAFKA_SASL_USERNAME: "u" },
+      names: /KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD must be set together/,
+    },
   ];
   for (const c of cases) {
     it(`exits non-zero naming the variable for ${c.why}`, async () => {
@@ -30,22 +42,52 @@ describe("sample app configuration", function () {
   it("applies the documented defaults", () => {
     const c = loadConfig({ KAFKA_BROKERS: "a:9092, b:9092" });
     assert.deepEqual(
-      { brokers: c.brokers, topic: c.topic, groupId: c.groupId, role: c.role, rate: c.produceRate, port: c.httpPort, sasl: c.sasl, tls: c.tlsCaFile },
-      { brokers: ["a:9092", "b:9092"], topic: "demo-events", groupId: "sample-app", role: "both", rate: 100, port: 8080, sasl: undefined, tls: undefined },
+      {
+        brokers: c.brokers,
+        topic: c.topic,
+        groupId: c.groupId,
+        role: c.role,
+        rate: c.produceRate,
+        port: c.httpPort,
+        sasl: c.sasl,
+        tls: c.tlsCaFile,
+      },
+      {
+        brokers: ["a:9092", "b:9092"],
+        topic: "demo-events",
+        groupId: "sample-app",
+        role: "both",
+        rate: 100,
+        port: 8080,
+        sasl: undefined,
+        tls: undefined,
+      },
     );
     assert.equal(loadConfig({ KAFKA_BROKERS: "a:1", PRODUCE_RATE: "max" }).produceRate, "max");
     assert.equal(c.lingerMs, 5, "PRODUCE_LINGER_MS default");
-    assert.throws(() => loadConfig({ KAFKA_BROKERS: "a:1", PRODUCE_LINGER_MS: "-1" }), /PRODUCE_LINGER_MS must be an integer from 0 to 1000; got "-1"/);
+    assert.throws(
+      () => loadConfig({ KAFKA_BROKERS: "a:1", PRODUCE_LINGER_MS: "-1" }),
+      /PRODUCE_LINGER_MS must be an integer from 0 to 1000; got "-1"/,
+    );
     assert.equal(loadConfig({ KAFKA_BROKERS: "a:1", PRODUCE_RATE: "0" }).produceRate, 0);
   });
 
   it("validates the memory bounds, naming the variable", () => {
     const c = loadConfig({ KAFKA_BROKERS: "a:1" });
     assert.deepEqual([c.resendMaxBytes, c.maxStreams, c.streamIdleMs], [32 << 20, 100_000, 3600_000]);
-    assert.throws(() => loadConfig({ KAFKA_BROKERS: "a:1", PRODUCE_RESEND_MAX_BYTES: "64MB" }), /PRODUCE_RESEND_MAX_BYTES must be an integer from 1048576 to 4294967296; got "64MB"/);
-    assert.throws(() => loadConfig({ KAFKA_BROKERS: "a:1", PRODUCE_RESEND_MAX_BYTES: "1000" }), /PRODUCE_RESEND_MAX_BYTES must be an integer/);
+    assert.throws(
+      () => loadConfig({ KAFKA_BROKERS: "a:1", PRODUCE_RESEND_MAX_BYTES: "64MB" }),
+      /PRODUCE_RESEND_MAX_BYTES must be an integer from 1048576 to 4294967296; got "64MB"/,
+    );
+    assert.throws(
+      () => loadConfig({ KAFKA_BROKERS: "a:1", PRODUCE_RESEND_MAX_BYTES: "1000" }),
+      /PRODUCE_RESEND_MAX_BYTES must be an integer/,
+    );
     assert.throws(() => loadConfig({ KAFKA_BROKERS: "a:1", STREAM_IDLE_MS: "0" }), /STREAM_IDLE_MS must be an integer from 1000/);
-    assert.throws(() => loadConfig({ KAFKA_BROKERS: "a:1", MAX_STREAMS: "500", PRODUCE_KEYS: "1000" }), /MAX_STREAMS \(500\) must be at least PRODUCE_KEYS \(1000\)/);
+    assert.throws(
+      () => loadConfig({ KAFKA_BROKERS: "a:1", MAX_STREAMS: "500", PRODUCE_KEYS: "1000" }),
+      /MAX_STREAMS \(500\) must be at least PRODUCE_KEYS \(1000\)/,
+    );
   });
 
   it("never echoes the SASL password in an error", () => {

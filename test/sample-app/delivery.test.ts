@@ -12,7 +12,13 @@ import { waitFor } from "./app-process";
 
 const TOPIC = "t";
 const config = (env: Record<string, string> = {}) => loadConfig({ KAFKA_BROKERS: "127.0.0.1:1", KAFKA_TOPIC: TOPIC, ...env });
-const partitionMetadata = Array.from({ length: 6 }, (_, i) => ({ partitionErrorCode: 0, partitionId: i, leader: 1, replicas: [1], isr: [1] }));
+const partitionMetadata = Array.from({ length: 6 }, (_, i) => ({
+  partitionErrorCode: 0,
+  partitionId: i,
+  leader: 1,
+  replicas: [1],
+  isr: [1],
+}));
 
 describe("sample app delivery bookkeeping", () => {
   before(() => setLogLevel("error"));
@@ -101,7 +107,11 @@ describe("sample app delivery bookkeeping", () => {
     const metrics = new Metrics();
     // 4 sends in flight x 1000 messages x 4 KiB: before the cap, 16 MiB could wait for Kafka.
     const SIZE = 4096;
-    const producer = new SampleProducer(fakeKafka(broker), config({ PRODUCE_RATE: "max", MESSAGE_BYTES: String(SIZE), PRODUCE_RESEND_MAX_BYTES: String(CAP) }), metrics);
+    const producer = new SampleProducer(
+      fakeKafka(broker),
+      config({ PRODUCE_RATE: "max", MESSAGE_BYTES: String(SIZE), PRODUCE_RESEND_MAX_BYTES: String(CAP) }),
+      metrics,
+    );
     await producer.start();
     try {
       let maxPending = 0;
@@ -110,7 +120,8 @@ describe("sample app delivery bookkeeping", () => {
       const until = Date.now() + 3000;
       while (Date.now() < until) {
         // POST /messages of 100 kB each while Kafka is away: before the cap each one was queued (202).
-        if (answers.length < 40) void producer.sendOwn([{ key: "order-1", value: "x".repeat(100_000) }]).then((r) => answers.push(r.status));
+        if (answers.length < 40)
+          void producer.sendOwn([{ key: "order-1", value: "x".repeat(100_000) }]).then((r) => answers.push(r.status));
         const s = producer.status();
         maxPending = Math.max(maxPending, s.pendingBytes);
         maxQueued = Math.max(maxQueued, s.awaitingResend);
@@ -130,7 +141,9 @@ describe("sample app delivery bookkeeping", () => {
       const distinct = new Set(broker.stored.map((m) => `${m.key}:${m.headers!["x-seq"]}`));
       assert.equal(distinct.size, s.produced, "every generated message stored once");
       assert.ok(!broker.stored.some((m) => m.key === "order-1"), "the refused HTTP message was not sent later behind the caller's back");
-      console.log(`    cap ${CAP} B: at most ${maxPending} B / ${maxQueued} messages held while Kafka was away; 40 POSTs refused; ${s.produced} delivered after`);
+      console.log(
+        `    cap ${CAP} B: at most ${maxPending} B / ${maxQueued} messages held while Kafka was away; 40 POSTs refused; ${s.produced} delivered after`,
+      );
     } finally {
       broker.down = false;
       await producer.stop();
@@ -141,7 +154,11 @@ describe("sample app delivery bookkeeping", () => {
     this.timeout(30_000);
     const broker = { down: false, stored: [] as Message[] };
     const metrics = new Metrics();
-    const producer = new SampleProducer(fakeKafka(broker), config({ PRODUCE_RATE: "0", PRODUCE_KEYS: "1", MAX_STREAMS: "100", STREAM_IDLE_MS: "1000" }), metrics);
+    const producer = new SampleProducer(
+      fakeKafka(broker),
+      config({ PRODUCE_RATE: "0", PRODUCE_KEYS: "1", MAX_STREAMS: "100", STREAM_IDLE_MS: "1000" }),
+      metrics,
+    );
     await producer.start();
     try {
       const keys = Array.from({ length: 250 }, (_, i) => ({ key: `user-${i}`, value: "v" }));
@@ -150,11 +167,18 @@ describe("sample app delivery bookkeeping", () => {
       assert.equal(await metricValue(metrics, "sample_app_streams_evicted_total", { map: "producer_keys", reason: "evict" }), 150);
       const first249 = broker.stored.find((m) => m.key === "user-249")!;
       broker.stored.length = 0;
-      await producer.sendOwn([{ key: "user-0", value: "again" }, { key: "user-249", value: "again" }]);
+      await producer.sendOwn([
+        { key: "user-0", value: "again" },
+        { key: "user-249", value: "again" },
+      ]);
       const [again0, again249] = broker.stored;
       assert.equal(again249.headers!["x-producer"], first249.headers!["x-producer"], "a kept key stays in its stream");
       assert.equal(again249.headers!["x-seq"], "1");
-      assert.notEqual(again0.headers!["x-producer"], producer.id, "a dropped key restarting at 0 in its old stream would read as duplicates");
+      assert.notEqual(
+        again0.headers!["x-producer"],
+        producer.id,
+        "a dropped key restarting at 0 in its old stream would read as duplicates",
+      );
       assert.match(String(again0.headers!["x-producer"]), new RegExp(`^${producer.id}~\\d+$`));
       assert.equal(again0.headers!["x-seq"], "0");
       // Idle entries go after STREAM_IDLE_MS (1 s, the least allowed).
@@ -189,7 +213,8 @@ describe("sample app delivery bookkeeping", () => {
       return {
         consumer,
         metrics,
-        join: (memberId: string, partitions: number[]) => events.emit("join", { payload: { memberId, memberAssignment: { [TOPIC]: partitions } } }),
+        join: (memberId: string, partitions: number[]) =>
+          events.emit("join", { payload: { memberId, memberAssignment: { [TOPIC]: partitions } } }),
         crash: () => events.emit("crash", { payload: { error: new Error("broker not found in the cached metadata"), restart: true } }),
         /** Delivers `seqs` of one stream as the messages at offsets `from`, `from + 1`, ... */
         read: (partition: number, from: number, seqs: Array<number | string>) =>
@@ -197,7 +222,12 @@ describe("sample app delivery bookkeeping", () => {
             batch: {
               topic: TOPIC,
               partition,
-              messages: seqs.map((seq, i) => ({ offset: String(from + i), key: Buffer.from("k"), value: Buffer.from("v"), headers: { "x-producer": "p", "x-seq": String(seq) } })),
+              messages: seqs.map((seq, i) => ({
+                offset: String(from + i),
+                key: Buffer.from("k"),
+                value: Buffer.from("v"),
+                headers: { "x-producer": "p", "x-seq": String(seq) },
+              })),
             },
             resolveOffset: () => undefined,
             heartbeat: async () => undefined,
@@ -230,14 +260,21 @@ describe("sample app delivery bookkeeping", () => {
       const f = fakeConsumer();
       await f.consumer.start();
       f.join("m1", [0]);
-      const bad = Array.from({ length: 500 }, (_, i) => ["abc", "1.5", "-3", "", "NaN", "1e3", "0x10", " 7", "99999999999999999999", `${i}x`][i % 10]);
+      const bad = Array.from(
+        { length: 500 },
+        (_, i) => ["abc", "1.5", "-3", "", "NaN", "1e3", "0x10", " 7", "99999999999999999999", `${i}x`][i % 10],
+      );
       await f.read(0, 0, bad);
       // Number("abc") is NaN, and each NaN opened a range of its own: 500 messages, 500 ranges.
       const ranges = f.consumer.tracker.summaries().reduce((n, s) => n + s.ranges.length, 0);
       assert.equal(ranges, 0, `${ranges} ranges from invalid headers`);
       assert.equal(await metricValue(f.metrics, "sample_app_invalid_sequence_headers_total"), 500);
       await f.read(0, 500, [0, 1, 2]);
-      assert.deepEqual(f.consumer.tracker.summaries().map((s) => s.ranges), [[[0, 2]]], "valid headers still tracked");
+      assert.deepEqual(
+        f.consumer.tracker.summaries().map((s) => s.ranges),
+        [[[0, 2]]],
+        "valid headers still tracked",
+      );
     });
 
     it("still counts a hole in offsets this replica read one after another", async () => {
@@ -290,7 +327,17 @@ describe("sample app delivery bookkeeping", () => {
         lastOffset: "12",
         readUpTo: "12",
         restarted: false,
-        streams: [{ stream: "p|k", gaps: 2, lastRanges: [[0, 2], [10, 11], [14, 14]] }],
+        streams: [
+          {
+            stream: "p|k",
+            gaps: 2,
+            lastRanges: [
+              [0, 2],
+              [10, 11],
+              [14, 14],
+            ],
+          },
+        ],
       });
     });
   });

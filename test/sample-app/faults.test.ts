@@ -110,7 +110,12 @@ describe("sample app on a 3-broker cluster under faults (RF 3, min ISR 2)", func
 
   /** Waits until every partition of `topic` has all 3 replicas in sync again. */
   async function fullIsr(topic: string): Promise<void> {
-    await waitFor(`${topic}: ISR of 3 on every partition`, async () => (await partitionMetadata(topic)).every((p) => p.isr.length === 3 && p.leader >= 0), 180_000, 1000);
+    await waitFor(
+      `${topic}: ISR of 3 on every partition`,
+      async () => (await partitionMetadata(topic)).every((p) => p.isr.length === 3 && p.leader >= 0),
+      180_000,
+      1000,
+    );
   }
 
   interface Scenario {
@@ -177,10 +182,14 @@ describe("sample app on a 3-broker cluster under faults (RF 3, min ISR 2)", func
       }
     })();
     try {
-      await waitFor("both consumers own partitions and consume", async () => {
-        const all = await Promise.all(live.map((p) => p.stats(false)));
-        return all.every((s) => s.consumer!.partitions.length > 0) && all.reduce((n, s) => n + s.consumer!.consumed, 0) > 2000;
-      }, 120_000);
+      await waitFor(
+        "both consumers own partitions and consume",
+        async () => {
+          const all = await Promise.all(live.map((p) => p.stats(false)));
+          return all.every((s) => s.consumer!.partitions.length > 0) && all.reduce((n, s) => n + s.consumer!.consumed, 0) > 2000;
+        },
+        120_000,
+      );
       const producerId = (await producer.stats(false)).producer!.id;
 
       await faults({
@@ -215,7 +224,9 @@ describe("sample app on a 3-broker cluster under faults (RF 3, min ISR 2)", func
       const stored = await readTopic(kafka, admin, topic);
       const mine = stored.tracker.summaries().filter((s) => s.stream.startsWith(`${producerId}|`));
       const inTopic = mine.reduce((n, s) => n + s.ranges.reduce((m, [a, b]) => m + b - a + 1, 0), 0);
-      const holes = mine.filter((s) => s.ranges.length !== 1 || s.ranges[0][0] !== 0).map((s) => `${s.stream} (partition ${s.partition}): ${JSON.stringify(s.ranges)}`);
+      const holes = mine
+        .filter((s) => s.ranges.length !== 1 || s.ranges[0][0] !== 0)
+        .map((s) => `${s.stream} (partition ${s.partition}): ${JSON.stringify(s.ranges)}`);
       const lostInTopic = acknowledged - inTopic;
 
       // What no consumer reports: only messages a killed consumer processed after its last sample
@@ -230,18 +241,24 @@ describe("sample app on a 3-broker cluster under faults (RF 3, min ISR 2)", func
           const ranges = merged.get(stream)?.ranges ?? [];
           for (const [seq, at] of seqs) {
             if (ranges.some(([a, b]) => a <= seq && seq <= b)) continue;
-            if (victims.some((v) => v.partitions.has(at.partition) && at.offset < (v.committedAtKill.get(at.partition) ?? -1))) processedByVictims++;
+            if (victims.some((v) => v.partitions.has(at.partition) && at.offset < (v.committedAtKill.get(at.partition) ?? -1)))
+              processedByVictims++;
             else unseen++;
           }
         }
         return { unseen, processedByVictims };
       };
       // Bounded: a message that is not in the topic never reaches a consumer.
-      await waitFor("consumers caught up with the topic", async () => {
-        for (const p of live) if (!onPurpose.has(p)) lastView.set(p, (await p.stats()).streams!);
-        views = [...lastView.values()];
-        return reconcile().unseen === 0;
-      }, 120_000, 1000).catch(() => undefined);
+      await waitFor(
+        "consumers caught up with the topic",
+        async () => {
+          for (const p of live) if (!onPurpose.has(p)) lastView.set(p, (await p.stats()).streams!);
+          views = [...lastView.values()];
+          return reconcile().unseen === 0;
+        },
+        120_000,
+        1000,
+      ).catch(() => undefined);
       sampling = false;
       await sampler;
       meter.close(faultsEnd);
@@ -262,7 +279,11 @@ describe("sample app on a 3-broker cluster under faults (RF 3, min ISR 2)", func
       for (const s of stalls) console.log(`    longest partition stall after "${s.label}": ${(s.ms / 1000).toFixed(1)} s`);
 
       assert.deepEqual(unexpectedExits, [], "no app process may exit on its own");
-      assert.equal(lostInTopic, 0, `acknowledged messages absent from the topic; ${holes.length} streams with holes, e.g. ${holes.slice(0, 4).join("; ")}`);
+      assert.equal(
+        lostInTopic,
+        0,
+        `acknowledged messages absent from the topic; ${holes.length} streams with holes, e.g. ${holes.slice(0, 4).join("; ")}`,
+      );
       assert.deepEqual(holes, [], "every stream in the topic is one range from 0");
       assert.equal(unseen, 0, "messages in the topic that no consumer saw");
       // With one send in flight a stream can only be stored out of order by a resend; out-of-order
@@ -327,7 +348,11 @@ describe("sample app on a 3-broker cluster under faults (RF 3, min ISR 2)", func
         const committed = (await admin.fetchOffsets({ groupId: topic, topics: [topic] }))[0].partitions;
         for (const c of committed) if (victim.owned.includes(c.partition)) committedAtKill.set(c.partition, Number(c.offset));
         const replacement = consumer(`replacement-${round}`);
-        await waitFor("the replacement owns partitions", async () => (await replacement.stats(false)).consumer!.partitions.length > 0, 90_000);
+        await waitFor(
+          "the replacement owns partitions",
+          async () => (await replacement.stats(false)).consumer!.partitions.length > 0,
+          90_000,
+        );
         await sleep(5000);
       }
     });

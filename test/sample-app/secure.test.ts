@@ -4,7 +4,14 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes } from "../../sample-app/node_modules/kafkajs";
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  Kafka,
+  logLevel,
+  ResourcePatternTypes,
+} from "../../sample-app/node_modules/kafkajs";
 import { createCertificateAuthority, startKafkaBroker, type KafkaBroker } from "../support/kafka";
 import { AppProcess, ensureBuilt, missingOf, waitFor } from "./app-process";
 import { createTopic, uniqueName } from "./topics";
@@ -95,11 +102,15 @@ describe("sample app against a TLS + SCRAM-SHA-512 listener with ACLs", function
   /** Waits for an error line whose hint names `variable`, then checks the process stays up, not ready. */
   async function refused(p: AppProcess, variable: string): Promise<string> {
     let hint = "";
-    await waitFor(`an error naming ${variable}`, async () => {
-      const line = errorLines(p).find((l) => String(l.hint ?? "").includes(variable));
-      hint = String(line?.hint ?? "");
-      return line !== undefined;
-    }, 60_000);
+    await waitFor(
+      `an error naming ${variable}`,
+      async () => {
+        const line = errorLines(p).find((l) => String(l.hint ?? "").includes(variable));
+        hint = String(line?.hint ?? "");
+        return line !== undefined;
+      },
+      60_000,
+    );
     // Long enough for several connection attempts: a crash loop would have exited by now.
     await new Promise((r) => setTimeout(r, 8000));
     const ready = await fetch(`${await p.url()}/readyz`);
@@ -121,7 +132,11 @@ describe("sample app against a TLS + SCRAM-SHA-512 listener with ACLs", function
     const { missing, holes } = missingOf(s.producer!.id, N, [s.streams!]);
     assert.equal(missing, 0);
     assert.deepEqual(holes, []);
-    await waitFor("the group view (admin client over SASL_SSL) answers", async () => (await p.stats(false)).group.error === null && (await p.stats(false)).group.partitions.length === PARTITIONS, 30_000);
+    await waitFor(
+      "the group view (admin client over SASL_SSL) answers",
+      async () => (await p.stats(false)).group.error === null && (await p.stats(false)).group.partitions.length === PARTITIONS,
+      30_000,
+    );
     assert.equal(await p.signal("SIGTERM"), 0);
     console.log(`    ${N} produced and consumed over SASL_SSL (SCRAM-SHA-512) with topic Describe/Read/Write and group Describe/Read only`);
   });
@@ -130,7 +145,10 @@ describe("sample app against a TLS + SCRAM-SHA-512 listener with ACLs", function
     const t = await topicForUser("secure-bad-password");
     const p = app(t, { APP_ROLE: "both", PRODUCE_RATE: "10", KAFKA_SASL_PASSWORD: "wrong-password" });
     const hint = await refused(p, "KAFKA_SASL_PASSWORD");
-    assert.ok(![...p.lines.map((l) => JSON.stringify(l)), ...p.stderr].some((l) => l.includes("wrong-password")), "the password is never logged");
+    assert.ok(
+      ![...p.lines.map((l) => JSON.stringify(l)), ...p.stderr].some((l) => l.includes("wrong-password")),
+      "the password is never logged",
+    );
     console.log(`    hint: ${hint}`);
   });
 

@@ -67,7 +67,10 @@ describe("sample app sequence tracker", () => {
       for (let i = 0; i < 10; i++) tracker.record("new|k", 0, i);
       clock.t += 1_001;
       tracker.prune();
-      assert.deepEqual(tracker.summaries().map((s) => s.stream), ["new|k"]);
+      assert.deepEqual(
+        tracker.summaries().map((s) => s.stream),
+        ["new|k"],
+      );
       assert.deepEqual(dropped, ["expire"]);
       assert.equal(tracker.gaps(), 2, "the dropped stream's open gaps still count as lost");
       assert.equal(tracker.duplicates(), 1);
@@ -100,6 +103,7 @@ describe("sample app sequence tracker", () => {
 
   it("accepts only non-negative safe integers as sequence headers", () => {
     for (const ok of ["0", "7", "42", "9007199254740991"]) assert.equal(parseSeq(ok), Number(ok), ok);
-    for (const bad of [undefined, "", "abc", "NaN", "-1", "1.5", "1e3", "0x10", " 7", "07", "9007199254740993"]) assert.equal(parseSeq(bad), undefined, String(bad));
+    for (const bad of [undefined, "", "abc", "NaN", "-1", "1.5", "1e3", "0x10", " 7", "07", "9007199254740993"])
+      assert.equal(parseSeq(bad), undefined, String(bad));
   });
 });

@@ -28,7 +28,10 @@ export async function createTopic(
   const admin = new Kafka({ brokers: bootstrap.split(","), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: names.map((topic) => ({ topic, numPartitions: partitions, replicationFactor, configEntries })), waitForLeaders: false });
+    await admin.createTopics({
+      topics: names.map((topic) => ({ topic, numPartitions: partitions, replicationFactor, configEntries })),
+      waitForLeaders: false,
+    });
     const deadline = Date.now() + 30_000;
     for (;;) {
       const ready = await admin

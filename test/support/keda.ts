@@ -4,26 +4,26 @@
 
 /** Offsets of one partition as KEDA reads them. */
 export interface PartitionOffsets {
-    /** Partition number. */
-    readonly partition: number;
-    /** Latest (log-end) offset. */
-    readonly latest: number;
-    /** The group's committed offset; null when it never committed (KEDA's invalidOffset, -1). */
-    readonly committed: number | null;
+  /** Partition number. */
+  readonly partition: number;
+  /** Latest (log-end) offset. */
+  readonly latest: number;
+  /** The group's committed offset; null when it never committed (KEDA's invalidOffset, -1). */
+  readonly committed: number | null;
 }
 
 /** The kafka trigger's metadata that changes the arithmetic. */
 export interface KafkaTrigger {
-    /** `lagThreshold`: target lag per replica. */
-    readonly lagThreshold: number;
-    /** `offsetResetPolicy`: what a partition without a committed offset counts as. */
-    readonly offsetResetPolicy: "earliest" | "latest";
-    /** `allowIdleConsumers`: do not cap at the partition count. */
-    readonly allowIdleConsumers?: boolean;
-    /** `limitToPartitionsWithLag`: cap at the partitions that have lag. */
-    readonly limitToPartitionsWithLag?: boolean;
-    /** `scaleToZeroOnInvalidOffset`: a partition without a committed offset counts 0. */
-    readonly scaleToZeroOnInvalidOffset?: boolean;
+  /** `lagThreshold`: target lag per replica. */
+  readonly lagThreshold: number;
+  /** `offsetResetPolicy`: what a partition without a committed offset counts as. */
+  readonly offsetResetPolicy: "earliest" | "latest";
+  /** `allowIdleConsumers`: do not cap at the partition count. */
+  readonly allowIdleConsumers?: boolean;
+  /** `limitToPartitionsWithLag`: cap at the partitions that have lag. */
+  readonly limitToPartitionsWithLag?: boolean;
+  /** `scaleToZeroOnInvalidOffset`: a partition without a committed offset counts 0. */
+  readonly scaleToZeroOnInvalidOffset?: boolean;
 }
 
 /**
@@ -33,11 +33,11 @@ export interface KafkaTrigger {
  * modelled (the program does not set it).
  */
 export function kedaPartitionLag(p: PartitionOffsets, trigger: KafkaTrigger): number {
-    if (p.committed === null) {
-        if (trigger.scaleToZeroOnInvalidOffset) return 0;
-        return trigger.offsetResetPolicy === "latest" ? 1 : p.latest;
-    }
-    return p.latest - p.committed;
+  if (p.committed === null) {
+    if (trigger.scaleToZeroOnInvalidOffset) return 0;
+    return trigger.offsetResetPolicy === "latest" ? 1 : p.latest;
+  }
+  return p.latest - p.committed;
 }
 
 /**
@@ -45,13 +45,13 @@ export function kedaPartitionLag(p: PartitionOffsets, trigger: KafkaTrigger): nu
  * totalLag / lagThreshold, in Go's integer division, does not exceed the partitions (or those with lag).
  */
 export function kedaTotalLag(partitions: readonly PartitionOffsets[], trigger: KafkaTrigger): number {
-    const lags = partitions.map(p => kedaPartitionLag(p, trigger));
-    let total = lags.reduce((n, l) => n + l, 0);
-    if (!trigger.allowIdleConsumers || trigger.limitToPartitionsWithLag) {
-        const upperBound = trigger.limitToPartitionsWithLag ? lags.filter(l => l > 0).length : partitions.length;
-        if (Math.trunc(total / trigger.lagThreshold) > upperBound) total = upperBound * trigger.lagThreshold;
-    }
-    return total;
+  const lags = partitions.map((p) => kedaPartitionLag(p, trigger));
+  let total = lags.reduce((n, l) => n + l, 0);
+  if (!trigger.allowIdleConsumers || trigger.limitToPartitionsWithLag) {
+    const upperBound = trigger.limitToPartitionsWithLag ? lags.filter((l) => l > 0).length : partitions.length;
+    if (Math.trunc(total / trigger.lagThreshold) > upperBound) total = upperBound * trigger.lagThreshold;
+  }
+  return total;
 }
 
 /**
@@ -60,5 +60,5 @@ export function kedaTotalLag(partitions: readonly PartitionOffsets[], trigger: K
  * damps small changes and is left out.)
  */
 export function kedaReplicas(totalLag: number, lagThreshold: number, min: number, max: number): number {
-    return Math.min(max, Math.max(min, Math.ceil(totalLag / lagThreshold)));
+  return Math.min(max, Math.max(min, Math.ceil(totalLag / lagThreshold)));
 }

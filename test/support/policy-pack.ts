@@ -10,8 +10,12 @@ import type { DeclaredResource } from "./program";
  * policies with no properties at all (seen with the real engine; test-engine/preview.test.ts).
  */
 export function fromProgram(resources: readonly DeclaredResource[], preview: "firstPreview" | "later" = "later"): TestResource[] {
-    return resources.filter((r) => r.custom).map((r) => ({
-        type: r.type, name: r.name, props: r.inputs,
-        ...(preview === "firstPreview" && r.type.startsWith("kubernetes:") ? { outputs: {} } : {}),
+  return resources
+    .filter((r) => r.custom)
+    .map((r) => ({
+      type: r.type,
+      name: r.name,
+      props: r.inputs,
+      ...(preview === "firstPreview" && r.type.startsWith("kubernetes:") ? { outputs: {} } : {}),
     }));
 }

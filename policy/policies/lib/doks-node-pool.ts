@@ -1,11 +1,11 @@
 /** The node-pool fields that decide how many nodes the cluster always has. */
 export interface NodePoolSize {
-    /** Fixed node count (without autoscaling). */
-    readonly nodeCount?: number;
-    /** Whether the autoscaler manages the pool. */
-    readonly autoScale?: boolean;
-    /** Lower bound of the autoscaler. */
-    readonly minNodes?: number;
+  /** Fixed node count (without autoscaling). */
+  readonly nodeCount?: number;
+  /** Whether the autoscaler manages the pool. */
+  readonly autoScale?: boolean;
+  /** Lower bound of the autoscaler. */
+  readonly minNodes?: number;
 }
 
 /**
@@ -13,10 +13,10 @@ export interface NodePoolSize {
  * `nodeCount`. 0 when neither is set, which is what the check should see.
  */
 export function guaranteedNodes(pool: NodePoolSize | undefined): number {
-    return (pool?.autoScale ? pool.minNodes : pool?.nodeCount) ?? 0;
+  return (pool?.autoScale ? pool.minNodes : pool?.nodeCount) ?? 0;
 }
 
 /** Human-readable name of the field `guaranteedNodes` read. */
 export function nodeCountField(pool: NodePoolSize | undefined): string {
-    return pool?.autoScale ? "nodePool.minNodes (autoScale)" : "nodePool.nodeCount";
+  return pool?.autoScale ? "nodePool.minNodes (autoScale)" : "nodePool.nodeCount";
 }

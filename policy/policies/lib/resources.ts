@@ -21,20 +21,22 @@ export const CLUSTER_LABEL = "strimzi.io/cluster";
 
 /** The part of a resource the policies read: its type token, Pulumi name and inputs. */
 export interface ResourceView {
-    /** Pulumi type token, e.g. `kubernetes:kafka.strimzi.io/v1:KafkaNodePool`. */
-    readonly type: string;
-    /** Pulumi resource name (used when the object has no `metadata.name`). */
-    readonly name: string;
-    /** Resource inputs (for Kubernetes objects: the object as sent). */
-    readonly props: Record<string, any>;
+  /** Pulumi type token, e.g. `kubernetes:kafka.strimzi.io/v1:KafkaNodePool`. */
+  readonly type: string;
+  /** Pulumi resource name (used when the object has no `metadata.name`). */
+  readonly name: string;
+  /** Resource inputs (for Kubernetes objects: the object as sent). */
+  // The engine hands properties untyped; each policy narrows what it reads.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly props: Record<string, any>;
 }
 
 /** `Kind namespace/name` of a Kubernetes object, as it should appear in a violation message. */
 export function describe(resource: ResourceView): string {
-    const kind = resource.type.slice(resource.type.lastIndexOf(":") + 1);
-    const metadata = resource.props.metadata ?? {};
-    const name = metadata.name ?? resource.name;
-    return metadata.namespace ? `${kind} ${metadata.namespace}/${name}` : `${kind} ${name}`;
+  const kind = resource.type.slice(resource.type.lastIndexOf(":") + 1);
+  const metadata = resource.props.metadata ?? {};
+  const name = metadata.name ?? resource.name;
+  return metadata.namespace ? `${kind} ${metadata.namespace}/${name}` : `${kind} ${name}`;
 }
 
 /**
@@ -43,15 +45,15 @@ export function describe(resource: ResourceView): string {
  * in the same namespace. Undefined when a pool or topic carries no cluster label.
  */
 export function clusterKey(resource: ResourceView): string | undefined {
-    const metadata = resource.props.metadata ?? {};
-    const cluster = resource.type === KAFKA ? (metadata.name ?? resource.name) : metadata.labels?.[CLUSTER_LABEL];
-    return cluster === undefined ? undefined : `${metadata.namespace ?? "default"}/${cluster}`;
+  const metadata = resource.props.metadata ?? {};
+  const cluster = resource.type === KAFKA ? (metadata.name ?? resource.name) : metadata.labels?.[CLUSTER_LABEL];
+  return cluster === undefined ? undefined : `${metadata.namespace ?? "default"}/${cluster}`;
 }
 
 /** The KRaft roles of a node pool. */
 export function poolRoles(pool: ResourceView): readonly string[] {
-    const roles = pool.props.spec?.roles;
-    return Array.isArray(roles) ? roles : [];
+  const roles = pool.props.spec?.roles;
+  return Array.isArray(roles) ? roles : [];
 }
 
 /** Topology key that spreads pods one per node. */
@@ -59,10 +61,10 @@ export const HOSTNAME_TOPOLOGY = "kubernetes.io/hostname";
 
 /** The label selectors of a node pool's required pod anti-affinity terms that spread its pods one per node. */
 export function perNodeAntiAffinitySelectors(pool: ResourceView): Record<string, string>[] {
-    const terms = pool.props.spec?.template?.pod?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-    return (Array.isArray(terms) ? terms : [])
-        .filter((term: { topologyKey?: string }) => term.topologyKey === HOSTNAME_TOPOLOGY)
-        .map((term: { labelSelector?: { matchLabels?: Record<string, string> } }) => term.labelSelector?.matchLabels ?? {});
+  const terms = pool.props.spec?.template?.pod?.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  return (Array.isArray(terms) ? terms : [])
+    .filter((term: { topologyKey?: string }) => term.topologyKey === HOSTNAME_TOPOLOGY)
+    .map((term: { labelSelector?: { matchLabels?: Record<string, string> } }) => term.labelSelector?.matchLabels ?? {});
 }
 
 /**
@@ -70,13 +72,13 @@ export function perNodeAntiAffinitySelectors(pool: ResourceView): Record<string,
  * (`"3"`); anything else (a fraction, `"three"`) yields `NaN` so the caller can report it.
  */
 export function toInteger(value: unknown): number {
-    if (typeof value === "number") {
-        return Number.isInteger(value) ? value : NaN;
-    }
-    if (typeof value === "string" && /^\s*-?\d+\s*$/.test(value)) {
-        return Number(value);
-    }
-    return NaN;
+  if (typeof value === "number") {
+    return Number.isInteger(value) ? value : NaN;
+  }
+  if (typeof value === "string" && /^\s*-?\d+\s*$/.test(value)) {
+    return Number(value);
+  }
+  return NaN;
 }
 
 /**
@@ -89,9 +91,11 @@ export function toInteger(value: unknown): number {
  * plain error given its prototype.)
  */
 export function notKnownYet(resources: readonly ResourceView[]): Error {
-    const error = new Error(`${resources.map(describe).join(", ")} not known yet (the cluster does not exist ` +
-        "before the first `pulumi up`; their inputs were checked by the resource policies)");
-    return Object.setPrototypeOf(error, UnknownValueError.prototype) as Error;
+  const error = new Error(
+    `${resources.map(describe).join(", ")} not known yet (the cluster does not exist ` +
+      "before the first `pulumi up`; their inputs were checked by the resource policies)",
+  );
+  return Object.setPrototypeOf(error, UnknownValueError.prototype) as Error;
 }
 
 /**
@@ -99,9 +103,9 @@ export function notKnownYet(resources: readonly ResourceView[]): Error {
  * them: a Kubernetes object always carries `kind` once its provider has answered. Throws {@link notKnownYet}.
  */
 export function knownKubernetesObjects<T extends ResourceView>(resources: readonly T[]): readonly T[] {
-    const unknown = resources.filter((r) => r.type.startsWith("kubernetes:") && r.props.kind === undefined);
-    if (unknown.length > 0) {
-        throw notKnownYet(unknown);
-    }
-    return resources;
+  const unknown = resources.filter((r) => r.type.startsWith("kubernetes:") && r.props.kind === undefined);
+  if (unknown.length > 0) {
+    throw notKnownYet(unknown);
+  }
+  return resources;
 }

@@ -7,14 +7,18 @@ import { project, StackName, stackValues } from "../../support/program";
 
 /** The config source of a stack file with `overrides` (undefined removes a key) and `secrets` set with --secret. */
 export function sourceOf(stack: StackName, overrides: Record<string, unknown> = {}, secrets: Record<string, string> = {}): ConfigSource {
-    return { project, stack, values: stackValues(stack, overrides, secrets), secretKeys: Object.keys(secrets) };
+  return { project, stack, values: stackValues(stack, overrides, secrets), secretKeys: Object.keys(secrets) };
 }
 
 /** The settings of sourceOf(...) after the schema; fails the test if the schema refuses them. */
-export function parsedSettings(stack: StackName, overrides: Record<string, unknown> = {}, secrets: Record<string, string> = {}): ParsedSettings {
-    const { parsed, problems } = parseSettings(sourceOf(stack, overrides, secrets));
-    assert.ok(parsed, `the schema refused:\n${problems.map(describeProblem).join("\n")}`);
-    return parsed;
+export function parsedSettings(
+  stack: StackName,
+  overrides: Record<string, unknown> = {},
+  secrets: Record<string, string> = {},
+): ParsedSettings {
+  const { parsed, problems } = parseSettings(sourceOf(stack, overrides, secrets));
+  assert.ok(parsed, `the schema refused:\n${problems.map(describeProblem).join("\n")}`);
+  return parsed;
 }
 
 /** A resolver's problems as the error's lines show them. */
