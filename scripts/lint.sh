@@ -85,7 +85,7 @@ fi
 
 # The workflows must install the tool versions the program is pinned to, and agree with each other.
 pinned_value() {
-  sed -n '/^export const pinned = {/,/^}/s/^ *'"$1"': "\([^"]*\)",$/\1/p' components/config/pinned.ts
+  node -p "require('./versions.json')['$1']"
 }
 workflow_value() {
   sed -n 's/^ *'"$2"': *"\{0,1\}\([^" ]*\)"\{0,1\}$/\1/p' "$1" | sort -u
@@ -99,7 +99,7 @@ same_version() {
 }
 e2e=.github/workflows/e2e.yml
 pr=.github/workflows/pr.yml
-same_version "kind ($e2e KIND_VERSION vs pinned.kind in components/config/pinned.ts)" \
+same_version "kind ($e2e KIND_VERSION vs versions.json kind)" \
   "$(pinned_value kind)" "$(workflow_value "$e2e" KIND_VERSION)"
 same_version "Flux ($e2e FLUX_VERSION vs pinned.flux)" \
   "$(pinned_value flux)" "$(workflow_value "$e2e" FLUX_VERSION)"
@@ -111,7 +111,7 @@ same_version "kubectl ($e2e KUBECTL_VERSION vs pinned.kubernetes)" \
   "v$(pinned_value kubernetes)" "$(workflow_value "$e2e" KUBECTL_VERSION)"
 same_version "Pulumi CLI ($pr pulumi-version vs $e2e PULUMI_VERSION)" \
   "$(workflow_value "$e2e" PULUMI_VERSION)" "$(workflow_value "$pr" pulumi-version)"
-echo "lint: tool versions: workflows vs components/config/pinned.ts pinned checked"
+echo "lint: tool versions: workflows vs versions.json checked"
 
 # The root package pins both; `npm run format` rewrites what prettier would change.
 npx --no-install eslint . || status=1
