@@ -8,7 +8,8 @@ import type { Message } from "../sample-app/node_modules/kafkajs";
 import { loadConfig } from "../sample-app/src/config";
 import { consumerOptions, PARTITIONS_IN_PARALLEL } from "../sample-app/src/consumer";
 import { createKafka } from "../sample-app/src/kafka";
-import { HEADER, nowMs, PRODUCER_OPTIONS, sendOptions } from "../sample-app/src/producer";
+import { HEADER } from "../sample-app/src/contract";
+import { nowMs, PRODUCER_OPTIONS, sendOptions } from "../sample-app/src/producer";
 
 const config = loadConfig(process.env);
 const kafka = createKafka(config);

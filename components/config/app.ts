@@ -1,5 +1,6 @@
 // The sample app's Deployments and, with appAutoscaling, KEDA scaling its consumers on lag.
 import { z } from "zod";
+import { PRODUCE_RATE_MAX } from "../../sample-app/src/contract";
 import { pinned } from "./pinned";
 import { Problems, Resolved } from "./problems";
 import type { ParsedSettings } from "./schema";
@@ -53,11 +54,13 @@ export const appShape = {
   appTopic: z.string().min(1).optional(),
   appProducerReplicas: positiveInt("replica count").default(1),
   appConsumerReplicas: positiveInt("replica count").default(2),
-  // The app's own limit (sample-app PRODUCE_RATE): above it every pod would exit at start.
+  // The app's own limit (its PRODUCE_RATE, from the contract it shares): above it every pod would exit at start.
   appProduceRate: z
     .string()
     .regex(/^(max|\d+)$/, { error: "must be a whole number of messages/s or max" })
-    .refine((v) => v === "max" || Number(v) <= 1_000_000, { error: "must be ≤ 1000000 messages/s (the sample app's limit) or max" })
+    .refine((v) => v === "max" || Number(v) <= PRODUCE_RATE_MAX, {
+      error: `must be ≤ ${PRODUCE_RATE_MAX} messages/s (the sample app's limit) or max`,
+    })
     .default("100"),
   appAutoscaling: bool.default(true),
   appMinConsumerReplicas: positiveInt("replica count").optional(),

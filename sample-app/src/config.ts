@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { z } from "zod";
+import { PRODUCE_RATE_MAX } from "./contract";
 
 /** Which halves of the app this process runs. */
 export type AppRole = "producer" | "consumer" | "both";
@@ -118,10 +119,10 @@ const schema = z
       .transform((v, ctx): number | "max" => {
         if (v === undefined || v === "") return 100;
         if (v === "max") return "max";
-        if (!/^\d+$/.test(v) || Number(v) > 1_000_000) {
+        if (!/^\d+$/.test(v) || Number(v) > PRODUCE_RATE_MAX) {
           ctx.addIssue({
             code: "custom",
-            message: `PRODUCE_RATE must be an integer 0-1000000 (messages/s), "max", or 0 for POST /messages only; got "${v}"`,
+            message: `PRODUCE_RATE must be an integer 0-${PRODUCE_RATE_MAX} (messages/s), "max", or 0 for POST /messages only; got "${v}"`,
           });
           return z.NEVER;
         }
@@ -172,6 +173,9 @@ const schema = z
       });
     }
   });
+
+/** Every environment variable the app reads; the program must set no other (test/program checks). */
+export const knownVariables: readonly string[] = Object.keys(schema.shape);
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
 export class ConfigError extends Error {}

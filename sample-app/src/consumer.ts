@@ -3,7 +3,8 @@ import type { AppConfig } from "./config";
 import { logKafkaFailure } from "./kafka";
 import { log } from "./log";
 import type { Metrics } from "./metrics";
-import { HEADER, nowMs } from "./producer";
+import { HEADER } from "./contract";
+import { nowMs } from "./producer";
 import { parseSeq, SequenceTracker } from "./sequence";
 import { Ring, type RecentMessage } from "./stats";
 

@@ -2,12 +2,10 @@ import { randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type ProducerConfig, type RecordMetadata } from "kafkajs";
 import type { AppConfig } from "./config";
+import { HEADER } from "./contract";
 import { logKafkaFailure, sleep } from "./kafka";
 import { log } from "./log";
 import type { Metrics } from "./metrics";
-
-/** Header names every generated message carries; the consumer checks sequences with them. */
-export const HEADER = { producer: "x-producer", seq: "x-seq", sentAt: "x-sent-at" } as const;
 
 /** Sub-millisecond wall-clock time, so latencies below 1 ms are not rounded to 0. */
 export const nowMs = (): number => performance.timeOrigin + performance.now();

@@ -4,6 +4,7 @@ import { spawnSync } from "child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
+import { knownVariables, loadConfig as loadAppConfig } from "../../sample-app/src/config";
 import { DeclaredResource, fakeKubeconfig, ofType, ProgramRun, runProgram } from "../support/program";
 
 const t = {
@@ -186,6 +187,24 @@ esac
     }
     const service = one(run, t.service).inputs;
     assert.strictEqual(service.spec.selector["app.kubernetes.io/component"], "consumer");
+  });
+
+  it("sets on the app's pods only variables the app reads, with values its own schema accepts", () => {
+    const run = runOf();
+    for (const d of ofType(run, t.deployment)) {
+      const vars = d.inputs.spec.template.spec.containers[0].env as { name: string; value?: string }[];
+      assert.deepStrictEqual(
+        vars.map((v) => v.name).filter((n) => !knownVariables.includes(n)),
+        [],
+        `${d.name}: variables the app ignores`,
+      );
+      // Plain values as the pod gets them; a secret's or a mounted file's stands in, as the app cannot see them here.
+      const plain = Object.fromEntries(
+        vars.filter((v) => v.value !== undefined && v.name !== "KAFKA_TLS_CA_FILE").map((v) => [v.name, v.value]),
+      );
+      const withSecrets = vars.some((v) => v.name === "KAFKA_SASL_USERNAME") ? { KAFKA_SASL_USERNAME: "u", KAFKA_SASL_PASSWORD: "p" } : {};
+      assert.doesNotThrow(() => loadAppConfig({ ...plain, ...withSecrets }), `${d.name}: the app would refuse its environment`);
+    }
   });
 
   it("keeps a replica of each app Deployment through drains, and fences its pods' traffic", () => {
