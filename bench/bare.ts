@@ -8,8 +8,8 @@ import type { Message } from "../sample-app/node_modules/kafkajs";
 import { loadConfig } from "../sample-app/src/config";
 import { consumerOptions, PARTITIONS_IN_PARALLEL } from "../sample-app/src/consumer";
 import { createKafka } from "../sample-app/src/kafka";
-import { HEADER } from "../sample-app/src/contract";
 import { nowMs, PRODUCER_OPTIONS, sendOptions } from "../sample-app/src/producer";
+import { generatedValue } from "../sample-app/src/record";
 
 const config = loadConfig(process.env);
 const kafka = createKafka(config);
@@ -19,19 +19,17 @@ async function produce(): Promise<{ records: number; elapsedMs: number }> {
   const producer = kafka.producer(PRODUCER_OPTIONS);
   await producer.connect();
   const id = randomBytes(3).toString("hex");
-  const padding = "x".repeat(config.messageBytes);
+  const padding = Buffer.alloc(config.messageBytes, "x");
   const total = config.produceLimit;
   let next = 0;
-  // The same record shape as the app's: a key per stream, a value of MESSAGE_BYTES, the three headers.
+  // The same record shape as the app's: a key per stream, a value of MESSAGE_BYTES led by the metadata line.
   const batch = (): Message[] => {
     const n = Math.min(config.batchSize, total - next);
     const messages: Message[] = [];
     for (let i = 0; i < n; i++, next++) {
-      messages.push({
-        key: `${id}-${next % config.keys}`,
-        value: padding,
-        headers: { [HEADER.producer]: id, [HEADER.seq]: String(next), [HEADER.sentAt]: nowMs().toFixed(3) },
-      });
+      // Key i's messages are numbered 0, 1, 2, ... as the app numbers each key's stream.
+      const meta = { producer: id, seq: Math.floor(next / config.keys), sentAt: nowMs() };
+      messages.push({ key: `${id}-${next % config.keys}`, value: generatedValue(meta, padding, config.messageBytes) });
     }
     return messages;
   };

@@ -233,7 +233,7 @@ async function main(): Promise<void> {
       prod.bare.push(pb);
       prod.java.push(pj);
       console.log(`round ${round + 1} producer records/s: app ${fmt(pa)}, bare KafkaJS ${fmt(pb)}, Java ${fmt(pj)}`);
-      // All three read the topic the app produced: the same records, headers included.
+      // All three read the topic the app produced: the same records.
       const [ca, cb, cj] = await alternating(round, [
         () => appConsumer(bs, tApp),
         () => bare("consumer", bs, tApp),

@@ -3,9 +3,9 @@ import type { AppConfig } from "./config";
 import { logKafkaFailure } from "./kafka";
 import { log } from "./log";
 import type { Metrics } from "./metrics";
-import { HEADER } from "./contract";
 import { nowMs } from "./producer";
-import { parseSeq, SequenceTracker } from "./sequence";
+import { readRecord } from "./record";
+import { SequenceTracker } from "./sequence";
 import { Ring, type RecentMessage } from "./stats";
 
 /** Consumer state shown by `/api/stats`. */
@@ -45,8 +45,6 @@ export function consumerOptions(config: AppConfig): ConsumerConfig {
 
 /** Messages per batch copied into the "recent messages" list. */
 const RECENT_PER_BATCH = 3;
-
-const header = (m: KafkaMessage, name: string): string | undefined => m.headers?.[name]?.toString();
 
 /**
  * A group member that processes each message, then commits it (at-least-once), and checks the
@@ -160,6 +158,9 @@ export class SampleConsumer {
     isStale,
   }: EachBatchPayload): Promise<void> {
     const { partition } = batch;
+    // A message's end-to-end latency runs from its send to its batch reaching this consumer, as
+    // Kafka's EndToEndLatency times send to poll; one clock read per batch, not per message.
+    const receivedAt = nowMs();
     // Gaps are counted only over offsets this replica read itself. Which offsets others read in
     // between cannot be told from group events: a member that crashed, got a new id, or missed a
     // generation whose sync failed may get its old partitions back, and their reads looked like
@@ -173,7 +174,7 @@ export class SampleConsumer {
     let n = 0;
     for (const m of batch.messages) {
       if (!isRunning() || isStale()) break;
-      this.process(partition, m, n >= batch.messages.length - RECENT_PER_BATCH);
+      this.process(partition, m, receivedAt, n >= batch.messages.length - RECENT_PER_BATCH);
       last = m;
       n++;
     }
@@ -220,23 +221,19 @@ export class SampleConsumer {
     log("warn", "sequence gap counted", { partition, gaps, before, ...batch, streams });
   }
 
-  private process(partition: number, m: KafkaMessage, keepRecent: boolean): void {
-    const producer = header(m, HEADER.producer);
-    const seqText = header(m, HEADER.seq);
-    const sentAt = Number(header(m, HEADER.sentAt));
+  private process(partition: number, m: KafkaMessage, receivedAt: number, keepRecent: boolean): void {
+    const record = readRecord(m.value);
     const key = m.key?.toString() ?? "";
-    const seq = parseSeq(seqText);
     let duplicate = false;
-    if (producer !== undefined && seq !== undefined) {
-      duplicate = !this.tracker.record(`${producer}|${key}`, partition, seq);
+    if (record.kind === "tracked") {
+      duplicate = !this.tracker.record(`${record.producer}|${key}`, partition, record.seq);
       if (duplicate) this.metrics.duplicates.inc();
-    } else if (producer !== undefined) {
-      // NaN, fractions or garbage would each open a range of their own: memory per message.
+    } else if (record.kind === "invalid") {
       this.metrics.invalidSequence.inc();
     }
     let latencyMs: number | null = null;
-    if (Number.isFinite(sentAt)) {
-      latencyMs = Math.max(0, nowMs() - sentAt);
+    if (record.sentAt !== undefined) {
+      latencyMs = Math.max(0, receivedAt - record.sentAt);
       this.latencies.push(latencyMs);
       this.metrics.latency.observe(latencyMs / 1000);
     }
@@ -245,8 +242,8 @@ export class SampleConsumer {
         partition,
         offset: m.offset,
         key,
-        seq: seq ?? null,
-        preview: m.value?.subarray(0, 80).toString() ?? "",
+        seq: record.kind === "tracked" ? record.seq : null,
+        preview: m.value?.subarray(record.bodyStart, record.bodyStart + 80).toString() ?? "",
         latencyMs,
         duplicate,
       });

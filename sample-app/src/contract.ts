@@ -3,6 +3,3 @@
 
 /** Highest PRODUCE_RATE the app accepts, in messages/s; the program refuses a higher appProduceRate. */
 export const PRODUCE_RATE_MAX = 1_000_000;
-
-/** Header names every generated message carries; the consumer checks sequences with them. */
-export const HEADER = { producer: "x-producer", seq: "x-seq", sentAt: "x-sent-at" } as const;

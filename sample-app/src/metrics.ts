@@ -40,10 +40,10 @@ export class Metrics {
     labelNames: ["map", "reason"],
     registers: [this.registry],
   });
-  /** Messages whose sequence header is not a non-negative integer; not tracked. */
+  /** Messages whose metadata line names a producer but no valid sequence number; not tracked. */
   readonly invalidSequence = new Counter({
-    name: "sample_app_invalid_sequence_headers_total",
-    help: "Consumed messages with an x-producer header whose x-seq is not a non-negative safe integer; not tracked",
+    name: "sample_app_invalid_sequence_total",
+    help: "Consumed messages whose metadata line names a producer but whose seq is not a non-negative safe integer; not tracked",
     registers: [this.registry],
   });
   /** Producers thrown away and made anew after repeated failures. */

@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type ProducerConfig, type RecordMetadata } from "kafkajs";
 import type { AppConfig } from "./config";
-import { HEADER } from "./contract";
 import { logKafkaFailure, sleep } from "./kafka";
 import { log } from "./log";
 import type { Metrics } from "./metrics";
+import { generatedValue, textValue } from "./record";
 
 /** Sub-millisecond wall-clock time, so latencies below 1 ms are not rounded to 0. */
 export const nowMs = (): number => performance.timeOrigin + performance.now();
@@ -55,7 +55,7 @@ const SEVERAL_PARTITIONS = -1;
 const OWN_SEND_ATTEMPTS = 3;
 /** Retry-After of a 503 when the producer is disconnected or holds as much as it may. */
 const RETRY_AFTER_SECONDS = 5;
-/** Bound on a generated message's key and headers (ids, a sequence number, a timestamp). */
+/** Bound on a message's key and metadata line (ids, a sequence number, a timestamp). */
 const GENERATED_OVERHEAD_BYTES = 512;
 
 /** The KafkaJS producer settings of the app; the benchmark's bare-KafkaJS reference uses the same. */
@@ -70,12 +70,9 @@ export const PRODUCER_OPTIONS = {
 export const sendOptions = (config: AppConfig) =>
   ({ acks: -1, compression: config.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None }) as const;
 
-/** Bytes a message occupies as sent: key, value and headers (what the resend cap counts). */
-export function messageBytes(m: Message): number {
-  let n = (m.key ? Buffer.byteLength(m.key as string) : 0) + (m.value ? Buffer.byteLength(m.value as string) : 0);
-  for (const [k, v] of Object.entries(m.headers ?? {})) n += Buffer.byteLength(k) + (v ? Buffer.byteLength(v as string) : 0);
-  return n;
-}
+/** Bytes a message occupies as sent: key and value (what the resend cap counts). */
+export const messageBytes = (m: Message): number =>
+  (m.key ? Buffer.byteLength(m.key as string) : 0) + (m.value ? Buffer.byteLength(m.value as string) : 0);
 
 const bytesOf = (batch: readonly Message[]): number => batch.reduce((n, m) => n + messageBytes(m), 0);
 
@@ -135,14 +132,19 @@ export class SampleProducer {
   /** Partition KafkaJS chose for each message of a send in progress (set by its partitioner). */
   private readonly partitionOf = new WeakMap<Message, number>();
   private rateBase = { t: 0, generated: 0 };
-  private readonly padding: string;
+  private readonly padding: Buffer;
+  /** The generator's keys, `<id>-<n>`, as strings (the sequence map's keys) and as sent: KafkaJS would encode a string per message. */
+  private readonly keyNames: string[];
+  private readonly keyBytes: Buffer[];
 
   constructor(
     private readonly kafka: Kafka,
     private readonly config: AppConfig,
     private readonly metrics: Metrics,
   ) {
-    this.padding = "x".repeat(config.messageBytes);
+    this.padding = Buffer.alloc(config.messageBytes, "x");
+    this.keyNames = Array.from({ length: config.keys }, (_, n) => `${this.id}-${n}`);
+    this.keyBytes = this.keyNames.map((k) => Buffer.from(k));
     this.seqs = new LRUCache<string, KeySequence>({
       max: config.maxStreams,
       ttl: config.streamIdleMs,
@@ -408,7 +410,8 @@ export class SampleProducer {
     if (count <= 0) return undefined;
     const batch: Message[] = [];
     for (let i = 0; i < count; i++) {
-      batch.push(this.message(`${this.id}-${(this.generated + i) % this.config.keys}`));
+      const k = (this.generated + i) % this.config.keys;
+      batch.push(this.message(this.keyNames[k], undefined, this.keyBytes[k]));
     }
     this.generated += count;
     this.rateBase.generated += count;
@@ -427,26 +430,16 @@ export class SampleProducer {
    * count at its re-creation: always higher than when its earlier life began, so the consumer sees a
    * new stream, not duplicates of the old one.
    */
-  private message(key: string, text?: string): Message {
+  private message(key: string, text?: string, keyBytes?: Buffer): Message {
     let entry = this.seqs.get(key);
     if (!entry) {
       entry = { next: 0, epoch: this.keyEvictions };
       this.seqs.set(key, entry);
     }
-    const seq = entry.next++;
-    const producerId = entry.epoch === 0 ? this.id : `${this.id}~${entry.epoch}`;
-    const sentAt = nowMs();
-    let value: string;
-    if (text !== undefined) {
-      value = text;
-    } else {
-      const base = JSON.stringify({ producer: this.id, key, seq, sentAt, pad: "" });
-      value = base.slice(0, -2) + this.padding.slice(0, Math.max(0, this.config.messageBytes - base.length)) + '"}';
-    }
+    const meta = { producer: entry.epoch === 0 ? this.id : `${this.id}~${entry.epoch}`, seq: entry.next++, sentAt: nowMs() };
     return {
-      key,
-      value,
-      headers: { [HEADER.producer]: producerId, [HEADER.seq]: String(seq), [HEADER.sentAt]: sentAt.toFixed(3) },
+      key: keyBytes ?? key,
+      value: text === undefined ? generatedValue(meta, this.padding, this.config.messageBytes) : textValue(meta, text),
     };
   }
 

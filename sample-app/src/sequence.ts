@@ -90,13 +90,6 @@ export interface TrackerLimits {
   readonly clock?: { now(): number };
 }
 
-/** A sequence header's value as a number, or undefined unless it is a non-negative safe integer. */
-export function parseSeq(text: string | undefined): number | undefined {
-  if (text === undefined || !/^(0|[1-9]\d{0,15})$/.test(text)) return undefined;
-  const n = Number(text);
-  return Number.isSafeInteger(n) ? n : undefined;
-}
-
 /**
  * Per-stream gap and duplicate detection from the producer's sequence numbers.
  *

@@ -1,6 +1,6 @@
 // Topic set-up for the sample-app tests, with the app's own KafkaJS copy (root has no kafkajs).
 import { Kafka, logLevel, type Admin } from "../../sample-app/node_modules/kafkajs";
-import { HEADER } from "../../sample-app/src/contract";
+import { readRecord } from "../../sample-app/src/record";
 import { SequenceTracker } from "../../sample-app/src/sequence";
 import type { TopicReplication } from "../support/kafka";
 
@@ -90,8 +90,9 @@ export async function readTopic(kafka: Kafka, admin: Admin, topic: string): Prom
         autoCommit: false,
         eachBatch: async ({ batch }) => {
           for (const m of batch.messages) {
-            const producer = m.headers?.[HEADER.producer]?.toString();
-            const seq = Number(m.headers?.[HEADER.seq]?.toString());
+            const read = readRecord(m.value);
+            const producer = read.kind === "tracked" ? read.producer : undefined;
+            const seq = read.kind === "tracked" ? read.seq : NaN;
             const stream = `${producer}|${m.key?.toString() ?? ""}`;
             records++;
             // One partition's batches arrive in offset order, one at a time, and a stream has one partition.
