@@ -12,9 +12,10 @@ import { KafkaCluster } from "./components/kafkaCluster";
 import { Keda, kedaOperatorPodLabels } from "./components/keda";
 import { KindCluster } from "./components/kindCluster";
 import { grafanaDashboardLabel, Monitoring } from "./components/monitoring";
-import { newGroupOffset, SampleApp, sampleAppContainer, sampleAppLabels, saslUsernameEnv } from "./components/sampleApp";
+import { newGroupOffset, SampleApp, sampleAppContainer, sampleAppLabels } from "./components/sampleApp";
 import { SampleAppImage } from "./components/sampleAppImage";
 import { StrimziOperator } from "./components/strimziOperator";
+import { ENV } from "./sample-app/src/contract";
 
 // Throws with every problem before anything is declared.
 const config = loadConfig();
@@ -127,7 +128,7 @@ if (keda && config.app.autoscaling) {
       namespace: config.kafka.namespace,
       deployment: app.consumer,
       container: sampleAppContainer,
-      usernameEnv: saslUsernameEnv,
+      usernameEnv: ENV.saslUsername,
       newGroupOffset,
       settings: config.app.autoscaling,
       groupId: appGroup,

@@ -1,4 +1,6 @@
-// How the policies recognise the sample app's workloads (see components/sampleApp.ts).
+// How the policies recognise the sample app's workloads (see components/sampleApp.ts) and read their
+// environment: from the contract the app shares with the program.
+export { DEFAULT_TOPIC, ENV } from "../../../sample-app/src/contract";
 
 /** Label that names the application a Deployment belongs to. */
 export const APP_NAME_LABEL = "app.kubernetes.io/name";
