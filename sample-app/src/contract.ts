@@ -22,3 +22,10 @@ export const PRODUCE_RATE_MAX: number = contract.produceRateMax;
 
 /** Header names every generated message carries; the consumer checks sequences with them. */
 export const HEADER: Readonly<typeof contract.headers> = contract.headers;
+
+/**
+ * KafkaJS retry of the app's client (admin and metadata requests) and of its producer: about 25 s of
+ * backoff in all, where KafkaJS's default gives up after ~5 s. The consumer retries for less on purpose
+ * (consumer.ts says why).
+ */
+export const CLIENT_RETRY: Readonly<typeof contract.clientRetry> = contract.clientRetry;

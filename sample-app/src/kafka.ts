@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Kafka, logLevel } from "kafkajs";
 import type { AppConfig } from "./config";
-import { ENV } from "./contract";
+import { CLIENT_RETRY, ENV } from "./contract";
 import { kafkaLogCreator, log } from "./log";
 
 /** One KafkaJS client for the process; producer, consumer and admin are made from it. */
@@ -16,7 +16,7 @@ export function createKafka(config: AppConfig): Kafka {
     logLevel: config.logLevel === "debug" ? logLevel.DEBUG : logLevel.WARN,
     logCreator: kafkaLogCreator,
     // Longer than the default (~5 s in total) so an admin or metadata request rides out a broker restart.
-    retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 8 },
+    retry: CLIENT_RETRY,
   });
 }
 
