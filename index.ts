@@ -14,7 +14,7 @@ import { KindCluster } from "./components/kindCluster";
 import { grafanaDashboardLabel, Monitoring } from "./components/monitoring";
 import { newGroupOffset, SampleApp, sampleAppContainer, sampleAppLabels } from "./components/sampleApp";
 import { SampleAppImage } from "./components/sampleAppImage";
-import { StrimziOperator } from "./components/strimziOperator";
+import { StrimziOperator, strimziOperatorPodLabels } from "./components/strimziOperator";
 import { ENV } from "./sample-app/src/contract";
 
 // Throws with every problem before anything is declared.
@@ -157,14 +157,14 @@ const monitoring = config.monitoring
             namespace: config.kafka.namespace,
             port: "tcp-prometheus",
             path: "/metrics",
-            selector: { matchLabels: { "strimzi.io/kind": "Kafka", "strimzi.io/cluster": config.kafka.name } },
+            selector: { matchLabels: kafka.podLabels },
           },
           {
             name: "strimzi-cluster-operator",
             namespace: config.strimzi.namespace,
             port: "http",
             path: "/metrics",
-            selector: { matchLabels: { "strimzi.io/kind": "cluster-operator" } },
+            selector: { matchLabels: strimziOperatorPodLabels },
           },
           {
             name: "sample-app",

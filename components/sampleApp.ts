@@ -1,13 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ENV, HTTP_PORT } from "../sample-app/src/contract";
+import { ENV, HTTP_PORT, KUBERNETES } from "../sample-app/src/contract";
 import { SampleAppSettings } from "./config";
 import { KafkaConnection } from "./kafkaCluster";
 
 const caMountPath = "/etc/kafka-ca";
 
 /** Labels of every sample-app pod: what Kafka's listener admits and the policies recognise. */
-export const sampleAppLabels = { "app.kubernetes.io/name": "kafka-sample-app", "app.kubernetes.io/part-of": "kafka-on-k8s" };
+export const sampleAppLabels = { [KUBERNETES.labels.name]: KUBERNETES.name, [KUBERNETES.labels.partOf]: KUBERNETES.partOf };
 /** Name of the app's container in both Deployments. */
 export const sampleAppContainer = "app";
 /** Where a consumer group without committed offsets starts: KEDA must count its lag the same way. */
@@ -65,12 +65,12 @@ export class SampleApp extends pulumi.ComponentResource {
       roleEnv: k8s.types.input.core.v1.EnvVar[],
       ignoreChanges: string[] = [],
     ) => {
-      const labels = { ...appLabels, "app.kubernetes.io/component": component };
+      const labels = { ...appLabels, [KUBERNETES.labels.component]: component };
       // A node drain takes one replica at a time, so the group never loses every member at once.
       new k8s.policy.v1.PodDisruptionBudget(
         `${name}-${component}-pdb`,
         {
-          metadata: { name: `sample-app-${component}`, namespace: args.namespace, labels },
+          metadata: { name: KUBERNETES.deployments[component], namespace: args.namespace, labels },
           spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
         },
         { parent: this },
@@ -78,7 +78,7 @@ export class SampleApp extends pulumi.ComponentResource {
       return new k8s.apps.v1.Deployment(
         `${name}-${component}`,
         {
-          metadata: { name: `sample-app-${component}`, namespace: args.namespace, labels },
+          metadata: { name: KUBERNETES.deployments[component], namespace: args.namespace, labels },
           spec: {
             replicas,
             selector: { matchLabels: labels },
@@ -152,7 +152,7 @@ export class SampleApp extends pulumi.ComponentResource {
       {
         metadata: { name: "sample-app", namespace: args.namespace, labels: appLabels },
         spec: {
-          selector: { ...appLabels, "app.kubernetes.io/component": "consumer" },
+          selector: { ...appLabels, [KUBERNETES.labels.component]: "consumer" },
           ports: [{ name: "http", port: HTTP_PORT, targetPort: "http" }],
         },
       },

@@ -4,6 +4,8 @@ import { StrimziSettings } from "./config";
 import { operatorRelease } from "./helmRelease";
 
 export const strimziChartUrl = "oci://quay.io/strimzi-helm/strimzi-kafka-operator";
+/** Labels Strimzi puts on its cluster operator's pods. */
+export const strimziOperatorPodLabels = { "strimzi.io/kind": "cluster-operator" };
 
 export interface StrimziOperatorArgs {
   /** Namespace of the Flux controllers and sources. */
@@ -100,7 +102,7 @@ export class StrimziOperator extends pulumi.ComponentResource {
         `${name}-pdb`,
         {
           metadata: { name: "strimzi-cluster-operator", namespace: settings.namespace },
-          spec: { maxUnavailable: 1, selector: { matchLabels: { "strimzi.io/kind": "cluster-operator" } } },
+          spec: { maxUnavailable: 1, selector: { matchLabels: strimziOperatorPodLabels } },
         },
         { parent: this, dependsOn: [...namespaces, ...args.dependsOn] },
       );

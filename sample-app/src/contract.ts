@@ -14,7 +14,7 @@ export const ENV: Readonly<typeof contract.env> = contract.env;
 /** The app's topic when KAFKA_TOPIC is unset; the policy pack assumes the same. */
 export const DEFAULT_TOPIC: string = contract.defaultTopic;
 
-/** The port the app listens on unless HTTP_PORT says otherwise; the program publishes it. */
+/** The port the app listens on unless HTTP_PORT says otherwise; the program publishes it, smoke.sh reads it. */
 export const HTTP_PORT: number = contract.httpPort;
 
 /** Highest PRODUCE_RATE the app accepts, in messages/s; the program refuses a higher appProduceRate. */
@@ -29,3 +29,10 @@ export const HEADER: Readonly<typeof contract.headers> = contract.headers;
  * (consumer.ts says why).
  */
 export const CLIENT_RETRY: Readonly<typeof contract.clientRetry> = contract.clientRetry;
+
+/**
+ * How the stack labels the app's pods and names its Deployments: the program sets them, the policy pack
+ * recognises the app by them (its `appName` default), smoke.sh, scale.sh and collect-diagnostics.sh
+ * select by them. The app itself never reads them.
+ */
+export const KUBERNETES: Readonly<typeof contract.kubernetes> = contract.kubernetes;

@@ -2,7 +2,7 @@
 // consumer replica count follows a script, so its verdicts are checked without a cluster: it must pass
 // a scale-out followed by a scale-in, fail when either does not come, and always put the rate back.
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -67,6 +67,13 @@ const rateChanges = (run: ScaleRun) =>
 
 describe("scripts/e2e/scale.sh (against a stand-in kubectl)", function () {
   this.timeout(60_000);
+
+  before(function () {
+    if (spawnSync("bash", ["-c", "command -v jq"]).status !== 0) {
+      console.log("SKIP: scale.sh needs jq on PATH");
+      this.skip();
+    }
+  });
 
   it("passes when the consumers scale out under the raised rate and back in to the minimum after it", async () => {
     const run = await runScale("2 2 4 6 6 3 1");

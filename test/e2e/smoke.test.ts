@@ -8,6 +8,10 @@ import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { sampleAppLabels } from "../../components/sampleApp";
+import { policies } from "../../policy/policies";
+import { APP_NAME_LABEL } from "../../policy/policies/lib/sample-app";
+import { HTTP_PORT } from "../../sample-app/src/contract";
 
 const repoRoot = path.resolve(__dirname, "../..");
 const smokeScript = path.join(repoRoot, "scripts/e2e/smoke.sh");
@@ -124,6 +128,25 @@ describe("scripts/e2e/smoke.sh (against a stand-in kubectl)", function () {
     assert.match(run.kubectlCalls, /^wait kafkatopic --all -n kafka --for=condition=Ready/m);
     assert.match(run.kubectlCalls, /^wait deployment -l app.kubernetes.io\/name=kafka-sample-app -n kafka --for=condition=Available/m);
     assert.equal(run.kubectlCalls.match(/^port-forward /gm)?.length, 3, run.kubectlCalls);
+  });
+
+  // smoke.sh reads its defaults from the app's contract; this proves they are what the program deploys and
+  // what the policy pack looks for when run without config (a restated value in the script fails here).
+  it("selects the pods the program labels and the policy pack recognises by default, on the port the app listens on", async () => {
+    const run = await runSmoke([{ name: "both-0", produced: steadyRate, consumed: steadyRate }]);
+    assert.equal(run.code, 0, run.output);
+    const selector = /^wait deployment -l (\S+) /m.exec(run.kubectlCalls)?.[1];
+    const defaults = new Set(policies.map((p) => p.configSchema?.properties.appName?.default).filter((d) => d !== undefined));
+    assert.ok(defaults.size > 0, "no policy has an appName setting");
+    assert.deepEqual(
+      [...defaults].map((name) => `${APP_NAME_LABEL}=${name}`),
+      [selector],
+    );
+    assert.ok(
+      Object.entries(sampleAppLabels).some(([key, value]) => `${key}=${value}` === selector),
+      `${selector} is not a label the program sets`,
+    );
+    assert.match(run.kubectlCalls, new RegExp(`^port-forward -n kafka pod/both-0 :${HTTP_PORT}$`, "m"));
   });
 
   it("passes a consumer that restarted (its count is behind the producer's total but keeps pace)", async () => {
