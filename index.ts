@@ -40,23 +40,17 @@ if (deletedWith) {
 
 const flux = new Flux("flux", { kubeconfig: cluster.kubeconfig, settings: config.flux });
 
-// Pod Security Admission: the Kafka namespace runs Strimzi's operands under its `restricted` pod security
-// provider and the sample app, both within the restricted standard; the operator's own Deployment comes
-// from the chart, which does not promise that, so its namespace enforces baseline and warns on restricted.
-const podSecurity = (enforce: "baseline" | "restricted") => ({
-  "pod-security.kubernetes.io/enforce": enforce,
-  "pod-security.kubernetes.io/warn": "restricted",
-  "pod-security.kubernetes.io/audit": "restricted",
-});
-
 const strimzi = new StrimziOperator(
   "strimzi",
   {
     fluxNamespace: flux.namespace,
     settings: config.strimzi,
     grafanaDashboardLabel: config.monitoring ? grafanaDashboardLabel : undefined,
-    namespaceLabels: podSecurity("baseline"),
-    watchedNamespaceLabels: podSecurity("restricted"),
+    // Pod Security Admission: the Kafka namespace runs Strimzi's operands under its `restricted` pod security
+    // provider and the sample app, both within the restricted standard; the operator's own Deployment comes
+    // from the chart, which does not promise that, so its namespace enforces baseline (and warns on restricted).
+    podSecurity: "baseline",
+    watchedPodSecurity: "restricted",
     dependsOn: [flux.ready],
   },
   onCluster,
@@ -69,7 +63,7 @@ const keda = config.keda
       {
         fluxNamespace: flux.namespace,
         settings: config.keda,
-        namespaceLabels: podSecurity("baseline"),
+        podSecurity: "baseline",
         dependsOn: [flux.ready],
       },
       onCluster,
@@ -148,7 +142,7 @@ const monitoring = config.monitoring
       {
         fluxNamespace: flux.namespace,
         settings: config.monitoring,
-        namespaceLabels: podSecurity("baseline"),
+        podSecurity: "baseline",
         targets: [
           {
             // Brokers, controllers and the Kafka Exporter: Strimzi labels all of them kind=Kafka and names
