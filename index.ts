@@ -12,9 +12,10 @@ import { KafkaCluster } from "./components/kafkaCluster";
 import { Keda, kedaOperatorPodLabels } from "./components/keda";
 import { KindCluster } from "./components/kindCluster";
 import { grafanaDashboardLabel, Monitoring } from "./components/monitoring";
-import { newGroupOffset, SampleApp, sampleAppContainer, sampleAppLabels, saslUsernameEnv } from "./components/sampleApp";
+import { newGroupOffset, SampleApp, sampleAppContainer, sampleAppLabels } from "./components/sampleApp";
 import { SampleAppImage } from "./components/sampleAppImage";
-import { StrimziOperator } from "./components/strimziOperator";
+import { StrimziOperator, strimziOperatorPodLabels } from "./components/strimziOperator";
+import { ENV } from "./sample-app/src/contract";
 
 // Throws with every problem before anything is declared.
 const config = loadConfig();
@@ -39,23 +40,17 @@ if (deletedWith) {
 
 const flux = new Flux("flux", { kubeconfig: cluster.kubeconfig, settings: config.flux });
 
-// Pod Security Admission: the Kafka namespace runs Strimzi's operands under its `restricted` pod security
-// provider and the sample app, both within the restricted standard; the operator's own Deployment comes
-// from the chart, which does not promise that, so its namespace enforces baseline and warns on restricted.
-const podSecurity = (enforce: "baseline" | "restricted") => ({
-  "pod-security.kubernetes.io/enforce": enforce,
-  "pod-security.kubernetes.io/warn": "restricted",
-  "pod-security.kubernetes.io/audit": "restricted",
-});
-
 const strimzi = new StrimziOperator(
   "strimzi",
   {
     fluxNamespace: flux.namespace,
     settings: config.strimzi,
     grafanaDashboardLabel: config.monitoring ? grafanaDashboardLabel : undefined,
-    namespaceLabels: podSecurity("baseline"),
-    watchedNamespaceLabels: podSecurity("restricted"),
+    // Pod Security Admission: the Kafka namespace runs Strimzi's operands under its `restricted` pod security
+    // provider and the sample app, both within the restricted standard; the operator's own Deployment comes
+    // from the chart, which does not promise that, so its namespace enforces baseline (and warns on restricted).
+    podSecurity: "baseline",
+    watchedPodSecurity: "restricted",
     dependsOn: [flux.ready],
   },
   onCluster,
@@ -68,7 +63,7 @@ const keda = config.keda
       {
         fluxNamespace: flux.namespace,
         settings: config.keda,
-        namespaceLabels: podSecurity("baseline"),
+        podSecurity: "baseline",
         dependsOn: [flux.ready],
       },
       onCluster,
@@ -127,7 +122,7 @@ if (keda && config.app.autoscaling) {
       namespace: config.kafka.namespace,
       deployment: app.consumer,
       container: sampleAppContainer,
-      usernameEnv: saslUsernameEnv,
+      usernameEnv: ENV.saslUsername,
       newGroupOffset,
       settings: config.app.autoscaling,
       groupId: appGroup,
@@ -147,7 +142,7 @@ const monitoring = config.monitoring
       {
         fluxNamespace: flux.namespace,
         settings: config.monitoring,
-        namespaceLabels: podSecurity("baseline"),
+        podSecurity: "baseline",
         targets: [
           {
             // Brokers, controllers and the Kafka Exporter: Strimzi labels all of them kind=Kafka and names
@@ -156,14 +151,14 @@ const monitoring = config.monitoring
             namespace: config.kafka.namespace,
             port: "tcp-prometheus",
             path: "/metrics",
-            selector: { matchLabels: { "strimzi.io/kind": "Kafka", "strimzi.io/cluster": config.kafka.name } },
+            selector: { matchLabels: kafka.podLabels },
           },
           {
             name: "strimzi-cluster-operator",
             namespace: config.strimzi.namespace,
             port: "http",
             path: "/metrics",
-            selector: { matchLabels: { "strimzi.io/kind": "cluster-operator" } },
+            selector: { matchLabels: strimziOperatorPodLabels },
           },
           {
             name: "sample-app",

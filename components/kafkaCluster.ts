@@ -104,11 +104,16 @@ export class KafkaCluster extends pulumi.ComponentResource {
   public readonly userLabels: Record<string, string>;
   /** Whether the listener authenticates with SCRAM-SHA-512 and authorises by ACLs, so clients need a KafkaUser. */
   public readonly scram: boolean;
+  /** Labels Strimzi puts on every pod of this cluster: brokers, controllers, Kafka Exporter, entity operator. */
+  public readonly podLabels: Record<string, string>;
 
   constructor(name: string, args: KafkaClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kafka-on-k8s:kafka:KafkaCluster", name, {}, opts);
     const s = args.settings;
     const clusterLabel = { "strimzi.io/cluster": s.name };
+    // Strimzi labels each node pool's pods by the roles they have.
+    const roleLabels = (role: "broker" | "controller") => ({ ...clusterLabel, [`strimzi.io/${role}-role`]: "true" });
+    this.podLabels = { "strimzi.io/kind": "Kafka", ...clusterLabel };
     const childOpts = (dependsOn: pulumi.Resource[]) => ({ parent: this, dependsOn });
 
     const storage =
@@ -126,7 +131,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
                   podAntiAffinity: {
                     requiredDuringSchedulingIgnoredDuringExecution: [
                       {
-                        labelSelector: { matchLabels: { ...clusterLabel, [`strimzi.io/${role}-role`]: "true" } },
+                        labelSelector: { matchLabels: roleLabels(role) },
                         topologyKey: "kubernetes.io/hostname",
                       },
                     ],
@@ -266,7 +271,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
     this.connection = {
       bootstrapServers: `${s.name}-kafka-bootstrap.${s.namespace}.svc:${listener.port}`,
       tlsCaSecret: scram ? { name: `${s.name}-cluster-ca-cert`, key: "ca.crt" } : undefined,
-      podLabels: { ...clusterLabel, "strimzi.io/broker-role": "true" },
+      podLabels: roleLabels("broker"),
       port: listener.port,
     };
     this.readyFor = [this.kafka, ...topics];

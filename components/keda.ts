@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KedaSettings } from "./config";
 import { operatorRelease } from "./helmRelease";
+import { componentNamespace, PodSecurityLevel } from "./namespace";
 
 export const kedaChartRepository = "https://kedacore.github.io/charts";
 
@@ -13,8 +14,8 @@ export interface KedaArgs {
   readonly fluxNamespace: string;
   /** Chart version and namespace. */
   readonly settings: KedaSettings;
-  /** Pod Security Admission labels of KEDA's namespace. */
-  readonly namespaceLabels: Record<string, string>;
+  /** Pod Security Standard KEDA's namespace enforces. */
+  readonly podSecurity: PodSecurityLevel;
   /** Resources the release waits for: Flux ready. */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -34,13 +35,7 @@ export class Keda extends pulumi.ComponentResource {
     const { settings } = args;
     this.namespace = settings.namespace;
 
-    const namespace = new k8s.core.v1.Namespace(
-      `${name}-namespace`,
-      {
-        metadata: { name: settings.namespace, labels: args.namespaceLabels },
-      },
-      { parent: this },
-    );
+    const namespace = componentNamespace(`${name}-namespace`, settings.namespace, args.podSecurity, { parent: this });
 
     const source = new k8s.apiextensions.CustomResource(
       `${name}-charts`,

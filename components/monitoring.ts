@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { MonitoringSettings } from "./config";
 import { operatorRelease } from "./helmRelease";
+import { componentNamespace, PodSecurityLevel } from "./namespace";
 
 export const prometheusStackChartUrl = "oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack";
 /** Release name; the chart derives its objects' names from it (Service `kube-prometheus-stack-grafana`). */
@@ -40,8 +41,8 @@ export interface MonitoringArgs {
   readonly fluxNamespace: string;
   /** Chart version and namespace. */
   readonly settings: MonitoringSettings;
-  /** Pod Security Admission labels of the monitoring namespace. */
-  readonly namespaceLabels: Record<string, string>;
+  /** Pod Security Standard the monitoring namespace enforces. */
+  readonly podSecurity: PodSecurityLevel;
   /** Pods to scrape; each PodMonitor is declared once the release (and its CRDs) is Ready. */
   readonly targets: ScrapeTarget[];
   /** The lag-and-replicas dashboard's series. */
@@ -105,13 +106,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const { settings } = args;
     this.namespace = settings.namespace;
 
-    const namespace = new k8s.core.v1.Namespace(
-      `${name}-namespace`,
-      {
-        metadata: { name: settings.namespace, labels: args.namespaceLabels },
-      },
-      { parent: this },
-    );
+    const namespace = componentNamespace(`${name}-namespace`, settings.namespace, args.podSecurity, { parent: this });
 
     const source = new k8s.apiextensions.CustomResource(
       `${name}-chart`,

@@ -1,17 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ENV, HTTP_PORT, KUBERNETES } from "../sample-app/src/contract";
 import { SampleAppSettings } from "./config";
 import { KafkaConnection } from "./kafkaCluster";
 
-const httpPort = 8080;
 const caMountPath = "/etc/kafka-ca";
 
 /** Labels of every sample-app pod: what Kafka's listener admits and the policies recognise. */
-export const sampleAppLabels = { "app.kubernetes.io/name": "kafka-sample-app", "app.kubernetes.io/part-of": "kafka-on-k8s" };
+export const sampleAppLabels = { [KUBERNETES.labels.name]: KUBERNETES.name, [KUBERNETES.labels.partOf]: KUBERNETES.partOf };
 /** Name of the app's container in both Deployments. */
 export const sampleAppContainer = "app";
-/** Environment variable holding the SASL user name, when the listener authenticates. */
-export const saslUsernameEnv = "KAFKA_SASL_USERNAME";
 /** Where a consumer group without committed offsets starts: KEDA must count its lag the same way. */
 export const newGroupOffset: "earliest" | "latest" = "earliest";
 
@@ -40,7 +38,7 @@ export class SampleApp extends pulumi.ComponentResource {
   /** The consumer Deployment, what KEDA scales. */
   public readonly consumer: k8s.apps.v1.Deployment;
   /** Port of the dashboard. */
-  public readonly port: number = httpPort;
+  public readonly port: number = HTTP_PORT;
 
   constructor(name: string, args: SampleAppArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kafka-on-k8s:app:SampleApp", name, {}, opts);
@@ -48,17 +46,17 @@ export class SampleApp extends pulumi.ComponentResource {
     const appLabels = sampleAppLabels;
 
     const env: k8s.types.input.core.v1.EnvVar[] = [
-      { name: "KAFKA_BROKERS", value: kafka.bootstrapServers },
-      { name: "KAFKA_TOPIC", value: settings.topic },
-      { name: "KAFKA_GROUP_ID", value: args.groupId },
-      { name: "HTTP_PORT", value: String(httpPort) },
+      { name: ENV.brokers, value: kafka.bootstrapServers },
+      { name: ENV.topic, value: settings.topic },
+      { name: ENV.groupId, value: args.groupId },
+      { name: ENV.httpPort, value: String(HTTP_PORT) },
       ...(kafka.scram
         ? [
-            { name: saslUsernameEnv, value: kafka.scram.username },
-            { name: "KAFKA_SASL_PASSWORD", valueFrom: { secretKeyRef: { name: kafka.scram.passwordSecret, key: "password" } } },
+            { name: ENV.saslUsername, value: kafka.scram.username },
+            { name: ENV.saslPassword, valueFrom: { secretKeyRef: { name: kafka.scram.passwordSecret, key: "password" } } },
           ]
         : []),
-      ...(kafka.tlsCaSecret ? [{ name: "KAFKA_TLS_CA_FILE", value: `${caMountPath}/${kafka.tlsCaSecret.key}` }] : []),
+      ...(kafka.tlsCaSecret ? [{ name: ENV.tlsCaFile, value: `${caMountPath}/${kafka.tlsCaSecret.key}` }] : []),
     ];
 
     const deployment = (
@@ -67,12 +65,12 @@ export class SampleApp extends pulumi.ComponentResource {
       roleEnv: k8s.types.input.core.v1.EnvVar[],
       ignoreChanges: string[] = [],
     ) => {
-      const labels = { ...appLabels, "app.kubernetes.io/component": component };
+      const labels = { ...appLabels, [KUBERNETES.labels.component]: component };
       // A node drain takes one replica at a time, so the group never loses every member at once.
       new k8s.policy.v1.PodDisruptionBudget(
         `${name}-${component}-pdb`,
         {
-          metadata: { name: `sample-app-${component}`, namespace: args.namespace, labels },
+          metadata: { name: KUBERNETES.deployments[component], namespace: args.namespace, labels },
           spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
         },
         { parent: this },
@@ -80,7 +78,7 @@ export class SampleApp extends pulumi.ComponentResource {
       return new k8s.apps.v1.Deployment(
         `${name}-${component}`,
         {
-          metadata: { name: `sample-app-${component}`, namespace: args.namespace, labels },
+          metadata: { name: KUBERNETES.deployments[component], namespace: args.namespace, labels },
           spec: {
             replicas,
             selector: { matchLabels: labels },
@@ -101,7 +99,7 @@ export class SampleApp extends pulumi.ComponentResource {
                     name: sampleAppContainer,
                     image: args.image,
                     env: [...env, ...roleEnv],
-                    ports: [{ name: "http", containerPort: httpPort }],
+                    ports: [{ name: "http", containerPort: HTTP_PORT }],
                     readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5 },
                     livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, failureThreshold: 6 },
                     resources: {
@@ -132,8 +130,8 @@ export class SampleApp extends pulumi.ComponentResource {
     };
 
     deployment("producer", settings.producerReplicas, [
-      { name: "APP_ROLE", value: "producer" },
-      { name: "PRODUCE_RATE", value: settings.produceRate },
+      { name: ENV.role, value: "producer" },
+      { name: ENV.produceRate, value: settings.produceRate },
     ]);
     // With autoscaling, KEDA's HPA sets spec.replicas through the scale subresource; re-applying the stack
     // file's count on the next `pulumi up` would undo its decision (and rebalance the group twice), so
@@ -142,8 +140,8 @@ export class SampleApp extends pulumi.ComponentResource {
       "consumer",
       settings.consumerReplicas,
       [
-        { name: "APP_ROLE", value: "consumer" },
-        { name: "CONSUMER_FROM_BEGINNING", value: String(newGroupOffset === "earliest") },
+        { name: ENV.role, value: "consumer" },
+        { name: ENV.fromBeginning, value: String(newGroupOffset === "earliest") },
       ],
       settings.autoscaling ? ["spec.replicas"] : [],
     );
@@ -154,8 +152,8 @@ export class SampleApp extends pulumi.ComponentResource {
       {
         metadata: { name: "sample-app", namespace: args.namespace, labels: appLabels },
         spec: {
-          selector: { ...appLabels, "app.kubernetes.io/component": "consumer" },
-          ports: [{ name: "http", port: httpPort, targetPort: "http" }],
+          selector: { ...appLabels, [KUBERNETES.labels.component]: "consumer" },
+          ports: [{ name: "http", port: HTTP_PORT, targetPort: "http" }],
         },
       },
       { parent: this },
@@ -169,7 +167,7 @@ export class SampleApp extends pulumi.ComponentResource {
         spec: {
           podSelector: { matchLabels: appLabels },
           policyTypes: ["Ingress", "Egress"],
-          ingress: [{ ports: [{ protocol: "TCP", port: httpPort }] }],
+          ingress: [{ ports: [{ protocol: "TCP", port: HTTP_PORT }] }],
           egress: [
             { to: [{ podSelector: { matchLabels: kafka.podLabels } }], ports: [{ protocol: "TCP", port: kafka.port }] },
             {

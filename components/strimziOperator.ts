@@ -2,8 +2,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StrimziSettings } from "./config";
 import { operatorRelease } from "./helmRelease";
+import { componentNamespace, PodSecurityLevel } from "./namespace";
 
 export const strimziChartUrl = "oci://quay.io/strimzi-helm/strimzi-kafka-operator";
+/** Labels Strimzi puts on its cluster operator's pods. */
+export const strimziOperatorPodLabels = { "strimzi.io/kind": "cluster-operator" };
 
 export interface StrimziOperatorArgs {
   /** Namespace of the Flux controllers and sources. */
@@ -12,10 +15,10 @@ export interface StrimziOperatorArgs {
   readonly settings: StrimziSettings;
   /** Label of the ConfigMaps Grafana loads dashboards from; unset: the chart ships no dashboards. */
   readonly grafanaDashboardLabel?: { readonly key: string; readonly value: string };
-  /** Pod Security Admission labels of the operator's namespace. */
-  readonly namespaceLabels: Record<string, string>;
-  /** Pod Security Admission labels of the namespaces it watches, where it runs the Kafka pods. */
-  readonly watchedNamespaceLabels: Record<string, string>;
+  /** Pod Security Standard the operator's namespace enforces. */
+  readonly podSecurity: PodSecurityLevel;
+  /** Pod Security Standard the namespaces it watches enforce, where it runs the Kafka pods. */
+  readonly watchedPodSecurity: PodSecurityLevel;
   /** Resources the release waits for: Flux ready. */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -36,15 +39,14 @@ export class StrimziOperator extends pulumi.ComponentResource {
 
     // These namespaces were declared at the stack's top level as ns-<name>; the aliases keep existing
     // stacks from replacing them, which would delete everything inside.
-    const namespace = (suffix: string, metadata: { name: string; labels: Record<string, string> }) =>
-      new k8s.core.v1.Namespace(
-        `${name}-${suffix}`,
-        { metadata },
-        { parent: this, aliases: [{ name: `ns-${metadata.name}`, parent: pulumi.rootStackResource }] },
-      );
+    const namespace = (suffix: string, namespaceName: string, enforce: PodSecurityLevel) =>
+      componentNamespace(`${name}-${suffix}`, namespaceName, enforce, {
+        parent: this,
+        aliases: [{ name: `ns-${namespaceName}`, parent: pulumi.rootStackResource }],
+      });
     const namespaces = [
-      namespace("namespace", { name: settings.namespace, labels: args.namespaceLabels }),
-      ...settings.watchNamespaces.map((watched) => namespace(`watched-${watched}`, { name: watched, labels: args.watchedNamespaceLabels })),
+      namespace("namespace", settings.namespace, args.podSecurity),
+      ...settings.watchNamespaces.map((watched) => namespace(`watched-${watched}`, watched, args.watchedPodSecurity)),
     ];
 
     const source = new k8s.apiextensions.CustomResource(
@@ -100,7 +102,7 @@ export class StrimziOperator extends pulumi.ComponentResource {
         `${name}-pdb`,
         {
           metadata: { name: "strimzi-cluster-operator", namespace: settings.namespace },
-          spec: { maxUnavailable: 1, selector: { matchLabels: { "strimzi.io/kind": "cluster-operator" } } },
+          spec: { maxUnavailable: 1, selector: { matchLabels: strimziOperatorPodLabels } },
         },
         { parent: this, dependsOn: [...namespaces, ...args.dependsOn] },
       );

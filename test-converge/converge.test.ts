@@ -5,7 +5,6 @@
 // replaces the cluster and everything on it; destroy leaves nothing, even when the cluster is gone.
 // The engine: $PULUMI_ENGINE_DIR (CI: ../shared/engine, see its README) or a `pulumi` on PATH.
 import { strict as assert } from "assert";
-import { spawn } from "child_process";
 import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { dirname, join } from "path";
@@ -14,6 +13,7 @@ import { buildControlPlaneTools, kubectlPath } from "../test/support/apiserver";
 import { crdDirectory } from "../test/support/crds";
 import { EngineProject, engineEnv, engineProject } from "../test/support/engine";
 import { root } from "../test/support/program";
+import { runCaptured } from "../test/support/run";
 
 const doubles = join(root, "test", "converge", "doubles");
 const clusterName = "kafka-dev";
@@ -37,25 +37,12 @@ describe("convergence: the real Pulumi engine drives the dev stack on a local co
   const log = (what: string, run: Run) =>
     appendFileSync(join(work, "commands.log"), `$ ${what}\n${run.stdout}\n${run.stderr}\n(exit ${run.code}, ${run.seconds} s)\n`);
   /** Runs a command in the project with its environment; output also goes to work/commands.log for a failed run's post-mortem. */
-  const exec = (command: string, args: readonly string[]): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const started = Date.now();
-      const child = spawn(command, args, { cwd: project!.dir, env: project!.env, stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (c: Buffer) => {
-        stdout += c.toString();
-      });
-      child.stderr.on("data", (c: Buffer) => {
-        stderr += c.toString();
-      });
-      child.on("error", reject);
-      child.on("close", (code) => {
-        const run = { code: code ?? 1, stdout, stderr, seconds: Math.round((Date.now() - started) / 100) / 10 };
-        log(`${command} ${args.join(" ")}`, run);
-        resolve(run);
-      });
-    });
+  const exec = async (command: string, args: readonly string[]): Promise<Run> => {
+    const { code, stdout, stderr, seconds } = await runCaptured(command, args, { cwd: project!.dir, env: project!.env });
+    const run = { code, stdout, stderr, seconds: Math.round(seconds * 10) / 10 };
+    log(`${command} ${args.join(" ")}`, run);
+    return run;
+  };
   const pulumi = async (...args: string[]): Promise<Run> => {
     const engineRun = await project!.pulumi([...args, "--stack", "dev"]);
     const run = { code: engineRun.code, stdout: "", stderr: engineRun.stderr, seconds: Math.round(engineRun.seconds * 10) / 10 };

@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import { StackValidationPolicy } from "@pulumi/policy";
 import { knownKubernetesObjects } from "./lib/resources";
-import { APP_COMPONENT_LABEL, APP_NAME_LABEL, DEFAULT_DEPLOYMENT_REPLICAS } from "./lib/sample-app";
+import { APP_COMPONENT_LABEL, APP_NAME_LABEL, DEFAULT_DEPLOYMENT_REPLICAS, DEFAULT_TOPIC, ENV } from "./lib/sample-app";
 import { appName } from "./lib/settings";
-import { consumedTopics, DEFAULT_TOPIC, partitionsOf } from "./lib/topics";
+import { consumedTopics, partitionsOf } from "./lib/topics";
 
 /** Config of `consumer-within-partitions`. */
 export interface ConsumerPartitionsConfig {
@@ -40,11 +40,11 @@ export const consumerWithinPartitions: StackValidationPolicy = {
           .flatMap((container) => container.env ?? [])
           .map((variable) => [variable.name, variable.value]),
       );
-      if (env.has("KAFKA_TOPIC") && env.get("KAFKA_TOPIC") === undefined) {
+      if (env.has(ENV.topic) && env.get(ENV.topic) === undefined) {
         continue; // set from a ConfigMap or Secret: the topic is not in the stack's inputs
       }
-      const topicName = env.get("KAFKA_TOPIC") ?? DEFAULT_TOPIC;
-      const topics = consumedTopics(args.resources, topicName, env.get("KAFKA_BROKERS"), namespace);
+      const topicName = env.get(ENV.topic) ?? DEFAULT_TOPIC;
+      const topics = consumedTopics(args.resources, topicName, env.get(ENV.brokers), namespace);
       if (topics.length !== 1) {
         continue;
       }

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { z } from "zod";
-import { PRODUCE_RATE_MAX } from "./contract";
+import { DEFAULT_TOPIC, ENV, HTTP_PORT, PRODUCE_RATE_MAX } from "./contract";
 
 /** Which halves of the app this process runs. */
 export type AppRole = "producer" | "consumer" | "both";
@@ -90,132 +90,114 @@ const oneOf = <T extends string>(name: string, values: readonly [T, ...T[]], def
 
 const hostPort = /^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/;
 
-const schema = z
-  .object({
-    KAFKA_BROKERS: z.string({ error: "KAFKA_BROKERS is required: comma-separated host:port list, e.g. kafka:9092" }).transform((v, ctx) => {
-      const list = v
-        .split(",")
-        .map((s) => s.trim())
-        .filter((s) => s !== "");
-      const bad = list.filter((b) => !hostPort.test(b));
-      if (list.length === 0 || bad.length > 0) {
+// One field per AppConfig setting, each read from the variable ENV names for it (`satisfies` keeps the two
+// lists equal); messages name the variable, as that is what the operator sets.
+const fields = {
+  brokers: z.string({ error: `${ENV.brokers} is required: comma-separated host:port list, e.g. kafka:9092` }).transform((v, ctx) => {
+    const list = v
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
+    const bad = list.filter((b) => !hostPort.test(b));
+    if (list.length === 0 || bad.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${ENV.brokers} must be a comma-separated host:port list, e.g. kafka:9092; got "${v}"`,
+      });
+      return z.NEVER;
+    }
+    return list;
+  }),
+  topic: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,249}$/, `${ENV.topic} must be 1-249 of [A-Za-z0-9._-]`)
+    .default(DEFAULT_TOPIC),
+  groupId: z.string().min(1, `${ENV.groupId} must not be empty`).default("sample-app"),
+  role: oneOf(ENV.role, ["producer", "consumer", "both"], "both"),
+  produceRate: z
+    .string()
+    .optional()
+    .transform((v, ctx): number | "max" => {
+      if (v === undefined || v === "") return 100;
+      if (v === "max") return "max";
+      if (!/^\d+$/.test(v) || Number(v) > PRODUCE_RATE_MAX) {
         ctx.addIssue({
           code: "custom",
-          message: `KAFKA_BROKERS must be a comma-separated host:port list, e.g. kafka:9092; got "${v}"`,
+          message: `${ENV.produceRate} must be an integer 0-${PRODUCE_RATE_MAX} (messages/s), "max", or 0 for POST /messages only; got "${v}"`,
         });
         return z.NEVER;
       }
-      return list;
+      return Number(v);
     }),
-    KAFKA_TOPIC: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]{1,249}$/, "KAFKA_TOPIC must be 1-249 of [A-Za-z0-9._-]")
-      .default("demo-events"),
-    KAFKA_GROUP_ID: z.string().min(1, "KAFKA_GROUP_ID must not be empty").default("sample-app"),
-    APP_ROLE: oneOf("APP_ROLE", ["producer", "consumer", "both"], "both"),
-    PRODUCE_RATE: z
-      .string()
-      .optional()
-      .transform((v, ctx): number | "max" => {
-        if (v === undefined || v === "") return 100;
-        if (v === "max") return "max";
-        if (!/^\d+$/.test(v) || Number(v) > PRODUCE_RATE_MAX) {
-          ctx.addIssue({
-            code: "custom",
-            message: `PRODUCE_RATE must be an integer 0-${PRODUCE_RATE_MAX} (messages/s), "max", or 0 for POST /messages only; got "${v}"`,
-          });
-          return z.NEVER;
-        }
-        return Number(v);
-      }),
-    PRODUCE_LIMIT: int("PRODUCE_LIMIT", 0, Number.MAX_SAFE_INTEGER, 0),
-    CONSUME_LIMIT: int("CONSUME_LIMIT", 0, Number.MAX_SAFE_INTEGER, 0),
-    MESSAGE_BYTES: int("MESSAGE_BYTES", 64, 1_000_000, 256),
-    PRODUCE_BATCH_SIZE: int("PRODUCE_BATCH_SIZE", 1, 100_000, 1000),
-    // One send at a time keeps each stream stored in sequence order: with several in flight KafkaJS let
-    // later sends overtake earlier ones (up to 4 places seen), and a partition handed over between two
-    // such messages showed up as a gap on both replicas though nothing was lost.
-    PRODUCE_MAX_IN_FLIGHT: int("PRODUCE_MAX_IN_FLIGHT", 1, 64, 1),
-    PRODUCE_LINGER_MS: int("PRODUCE_LINGER_MS", 0, 1000, 5),
-    PRODUCE_KEYS: int("PRODUCE_KEYS", 1, 10_000, 32),
-    PRODUCE_RESEND_MAX_BYTES: int("PRODUCE_RESEND_MAX_BYTES", 1 << 20, 4 * 1024 ** 3, 32 << 20),
-    STREAM_IDLE_MS: int("STREAM_IDLE_MS", 1000, 7 * 24 * 3600_000, 3600_000),
-    MAX_STREAMS: int("MAX_STREAMS", 100, 10_000_000, 100_000),
-    PRODUCE_COMPRESSION: oneOf("PRODUCE_COMPRESSION", ["none", "gzip"], "none"),
-    KAFKA_SASL_USERNAME: z.string().optional(),
-    KAFKA_SASL_PASSWORD: z.string().optional(),
-    KAFKA_TLS_CA_FILE: z
-      .string()
-      .optional()
-      .refine((f) => f === undefined || f === "" || existsSync(f), {
-        message: "KAFKA_TLS_CA_FILE must name a readable PEM file",
-      }),
-    HTTP_PORT: int("HTTP_PORT", 0, 65535, 8080),
-    KAFKA_CLIENT_ID: z.string().default(`sample-app-${hostname()}`),
-    CONSUMER_FROM_BEGINNING: oneOf("CONSUMER_FROM_BEGINNING", ["true", "false"], "true"),
-    CONSUMER_SESSION_TIMEOUT_MS: int("CONSUMER_SESSION_TIMEOUT_MS", 6000, 300_000, 10_000),
-    SHUTDOWN_TIMEOUT_MS: int("SHUTDOWN_TIMEOUT_MS", 1000, 600_000, 20_000),
-    LOG_LEVEL: oneOf("LOG_LEVEL", ["debug", "info", "warn", "error"], "info"),
-  })
-  .superRefine((e, ctx) => {
-    if (e.PRODUCE_KEYS > e.MAX_STREAMS) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["MAX_STREAMS"],
-        message: `MAX_STREAMS (${e.MAX_STREAMS}) must be at least PRODUCE_KEYS (${e.PRODUCE_KEYS}): the generator's own keys would evict each other`,
-      });
-    }
-    if (Boolean(e.KAFKA_SASL_USERNAME) !== Boolean(e.KAFKA_SASL_PASSWORD)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["KAFKA_SASL_USERNAME"],
-        message: "KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD must be set together (both or neither)",
-      });
-    }
-  });
+  produceLimit: int(ENV.produceLimit, 0, Number.MAX_SAFE_INTEGER, 0),
+  consumeLimit: int(ENV.consumeLimit, 0, Number.MAX_SAFE_INTEGER, 0),
+  messageBytes: int(ENV.messageBytes, 64, 1_000_000, 256),
+  batchSize: int(ENV.batchSize, 1, 100_000, 1000),
+  // One send at a time keeps each stream stored in sequence order: with several in flight KafkaJS let
+  // later sends overtake earlier ones (up to 4 places seen), and a partition handed over between two
+  // such messages showed up as a gap on both replicas though nothing was lost.
+  maxInFlight: int(ENV.maxInFlight, 1, 64, 1),
+  lingerMs: int(ENV.lingerMs, 0, 1000, 5),
+  keys: int(ENV.keys, 1, 10_000, 32),
+  resendMaxBytes: int(ENV.resendMaxBytes, 1 << 20, 4 * 1024 ** 3, 32 << 20),
+  streamIdleMs: int(ENV.streamIdleMs, 1000, 7 * 24 * 3600_000, 3600_000),
+  maxStreams: int(ENV.maxStreams, 100, 10_000_000, 100_000),
+  compression: oneOf(ENV.compression, ["none", "gzip"], "none"),
+  saslUsername: z.string().optional(),
+  saslPassword: z.string().optional(),
+  tlsCaFile: z
+    .string()
+    .optional()
+    .refine((f) => f === undefined || f === "" || existsSync(f), {
+      message: `${ENV.tlsCaFile} must name a readable PEM file`,
+    }),
+  httpPort: int(ENV.httpPort, 0, 65535, HTTP_PORT),
+  clientId: z.string().default(`sample-app-${hostname()}`),
+  fromBeginning: oneOf(ENV.fromBeginning, ["true", "false"], "true"),
+  sessionTimeoutMs: int(ENV.sessionTimeoutMs, 6000, 300_000, 10_000),
+  shutdownTimeoutMs: int(ENV.shutdownTimeoutMs, 1000, 600_000, 20_000),
+  logLevel: oneOf(ENV.logLevel, ["debug", "info", "warn", "error"], "info"),
+} satisfies Record<keyof typeof ENV, unknown>;
+
+const schema = z.object(fields).superRefine((e, ctx) => {
+  if (e.keys > e.maxStreams) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["maxStreams"],
+      message: `${ENV.maxStreams} (${e.maxStreams}) must be at least ${ENV.keys} (${e.keys}): the generator's own keys would evict each other`,
+    });
+  }
+  if (Boolean(e.saslUsername) !== Boolean(e.saslPassword)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["saslUsername"],
+      message: `${ENV.saslUsername} and ${ENV.saslPassword} must be set together (both or neither)`,
+    });
+  }
+});
 
 /** Every environment variable the app reads; the program must set no other (test/program checks). */
-export const knownVariables: readonly string[] = Object.keys(schema.shape);
+export const knownVariables: readonly string[] = Object.values(ENV);
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
 export class ConfigError extends Error {}
 
 /** Parses and validates the environment; throws {@link ConfigError} listing each problem. */
 export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
-  const r = schema.safeParse(env);
+  const r = schema.safeParse(Object.fromEntries(Object.entries(ENV).map(([field, variable]) => [field, env[variable]])));
   if (!r.success) {
     const lines = r.error.issues.map((i) => {
-      const variable = String(i.path[0] ?? "");
+      const variable = ENV[i.path[0] as keyof typeof ENV] ?? "";
       return i.message.includes(variable) ? `  - ${i.message}` : `  - ${variable}: ${i.message}`;
     });
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
-  const e = r.data;
+  const { saslUsername, saslPassword, tlsCaFile, fromBeginning, ...e } = r.data;
   return {
-    brokers: e.KAFKA_BROKERS,
-    topic: e.KAFKA_TOPIC,
-    groupId: e.KAFKA_GROUP_ID,
-    role: e.APP_ROLE,
-    produceRate: e.PRODUCE_RATE,
-    produceLimit: e.PRODUCE_LIMIT,
-    consumeLimit: e.CONSUME_LIMIT,
-    messageBytes: e.MESSAGE_BYTES,
-    batchSize: e.PRODUCE_BATCH_SIZE,
-    maxInFlight: e.PRODUCE_MAX_IN_FLIGHT,
-    lingerMs: e.PRODUCE_LINGER_MS,
-    keys: e.PRODUCE_KEYS,
-    resendMaxBytes: e.PRODUCE_RESEND_MAX_BYTES,
-    streamIdleMs: e.STREAM_IDLE_MS,
-    maxStreams: e.MAX_STREAMS,
-    compression: e.PRODUCE_COMPRESSION,
-    sasl: e.KAFKA_SASL_USERNAME && e.KAFKA_SASL_PASSWORD ? { username: e.KAFKA_SASL_USERNAME, password: e.KAFKA_SASL_PASSWORD } : undefined,
-    tlsCaFile: e.KAFKA_TLS_CA_FILE || undefined,
-    httpPort: e.HTTP_PORT,
-    clientId: e.KAFKA_CLIENT_ID,
-    fromBeginning: e.CONSUMER_FROM_BEGINNING === "true",
-    sessionTimeoutMs: e.CONSUMER_SESSION_TIMEOUT_MS,
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    logLevel: e.LOG_LEVEL,
+    ...e,
+    sasl: saslUsername && saslPassword ? { username: saslUsername, password: saslPassword } : undefined,
+    tlsCaFile: tlsCaFile || undefined,
+    fromBeginning: fromBeginning === "true",
   };
 }
 

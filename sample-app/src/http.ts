@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from "node:path";
 import { z } from "zod";
 import type { App } from "./app";
+import { ENV } from "./contract";
 
 const STATIC: Record<string, { readonly file: string; readonly type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
@@ -65,7 +66,7 @@ export function createHttpServer(app: App, publicDir: string): Server {
       return send(res, 404, { error: `no route ${path}` });
     }
     if (req.method === "POST" && path === "/messages") {
-      if (!app.producer) return send(res, 409, { error: "this process has APP_ROLE=consumer; POST /messages needs producer or both" });
+      if (!app.producer) return send(res, 409, { error: `this process has ${ENV.role}=consumer; POST /messages needs producer or both` });
       let parsed: unknown;
       try {
         parsed = JSON.parse(await readBody(req));

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Kafka, logLevel } from "kafkajs";
 import type { AppConfig } from "./config";
+import { CLIENT_RETRY, ENV } from "./contract";
 import { kafkaLogCreator, log } from "./log";
 
 /** One KafkaJS client for the process; producer, consumer and admin are made from it. */
@@ -15,7 +16,7 @@ export function createKafka(config: AppConfig): Kafka {
     logLevel: config.logLevel === "debug" ? logLevel.DEBUG : logLevel.WARN,
     logCreator: kafkaLogCreator,
     // Longer than the default (~5 s in total) so an admin or metadata request rides out a broker restart.
-    retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 8 },
+    retry: CLIENT_RETRY,
   });
 }
 
@@ -33,10 +34,10 @@ function messages(err: unknown, depth = 0): string {
 export function configHint(err: unknown, config: AppConfig): string | undefined {
   const text = messages(err);
   if (config.sasl && /SASL|authentication failed|invalid credentials/i.test(text)) {
-    return `Kafka refused the SCRAM-SHA-512 login of user "${config.sasl.username}": check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`;
+    return `Kafka refused the SCRAM-SHA-512 login of user "${config.sasl.username}": check ${ENV.saslUsername} and ${ENV.saslPassword}`;
   }
   if (config.tlsCaFile && /certificate|self[- ]signed|unable to verify|CERT_|SSL routines|handshake/i.test(text)) {
-    return `the broker's TLS certificate does not verify against KAFKA_TLS_CA_FILE (${config.tlsCaFile}); is it the cluster CA?`;
+    return `the broker's TLS certificate does not verify against ${ENV.tlsCaFile} (${config.tlsCaFile}); is it the cluster CA?`;
   }
   return undefined;
 }

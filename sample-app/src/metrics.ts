@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { ENV } from "./contract";
 
 /** The process's Prometheus registry and the app's own series. */
 export class Metrics {
@@ -30,13 +31,13 @@ export class Metrics {
   /** `POST /messages` requests answered 503. */
   readonly refusedRequests = new Counter({
     name: "sample_app_http_messages_refused_total",
-    help: "POST /messages requests answered 503: not acknowledged by Kafka, or no room under PRODUCE_RESEND_MAX_BYTES",
+    help: `POST /messages requests answered 503: not acknowledged by Kafka, or no room under ${ENV.resendMaxBytes}`,
     registers: [this.registry],
   });
   /** Per-key sequence counters and per-stream trackers dropped (idle too long, or the least recently used over MAX_STREAMS). */
   readonly streamsEvicted = new Counter({
     name: "sample_app_streams_evicted_total",
-    help: "Per-key sequence counters (map=producer_keys) and per-stream trackers (map=consumer_streams) dropped; reason=expire (idle) or evict (over MAX_STREAMS)",
+    help: `Per-key sequence counters (map=producer_keys) and per-stream trackers (map=consumer_streams) dropped; reason=expire (idle) or evict (over ${ENV.maxStreams})`,
     labelNames: ["map", "reason"],
     registers: [this.registry],
   });

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type ProducerConfig, type RecordMetadata } from "kafkajs";
 import type { AppConfig } from "./config";
+import { CLIENT_RETRY } from "./contract";
 import { logKafkaFailure, sleep } from "./kafka";
 import { log } from "./log";
 import type { Metrics } from "./metrics";
@@ -63,7 +64,7 @@ export const PRODUCER_OPTIONS = {
   idempotent: false,
   allowAutoTopicCreation: false,
   // About 25 s of retries: longer than a broker restart under load (10-14 s measured).
-  retry: { initialRetryTime: 300, maxRetryTime: 5000, retries: 8 },
+  retry: CLIENT_RETRY,
 } as const satisfies ProducerConfig;
 
 /** The `send` settings of the app (acks=all; compression from PRODUCE_COMPRESSION). */

@@ -8,6 +8,9 @@ set -euo pipefail
 
 out=${1:?usage: collect-diagnostics.sh OUT_DIR}
 mkdir -p "$out"
+# shellcheck source=contract.sh
+source "$(dirname "${BASH_SOURCE[0]}")/contract.sh"
+app_selector=$(sample_app_selector)
 
 # Runs a command into OUT_DIR/<name>.txt; its failure is recorded, not fatal.
 capture() {
@@ -35,8 +38,8 @@ capture kafkatopics kubectl describe kafkatopics.kafka.strimzi.io -A
 capture kafkausers kubectl describe kafkausers.kafka.strimzi.io -A
 capture entity-operator-logs kubectl logs -n kafka -l strimzi.io/kind=Kafka,strimzi.io/name=kafka-entity-operator --all-containers --tail=2000
 capture kafka-broker-logs kubectl logs -n kafka -l strimzi.io/kind=Kafka,strimzi.io/broker-role=true --all-containers --tail=2000
-capture sample-app-describe kubectl describe deployments,pods -n kafka -l app.kubernetes.io/name=kafka-sample-app
-capture sample-app-logs kubectl logs -n kafka -l app.kubernetes.io/name=kafka-sample-app --all-containers --prefix --tail=2000
+capture sample-app-describe kubectl describe deployments,pods -n kafka -l "$app_selector"
+capture sample-app-logs kubectl logs -n kafka -l "$app_selector" --all-containers --prefix --tail=2000
 capture scaledobjects kubectl describe scaledobjects.keda.sh,hpa -n kafka
 capture keda-operator-logs kubectl logs -n keda -l app.kubernetes.io/name=keda-operator --all-containers --tail=2000
 echo "diagnostics: written to $out"

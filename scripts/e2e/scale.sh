@@ -8,19 +8,27 @@
 # Scale-in waits out the ScaledObject's stabilisation window and then drops one replica a minute, so
 # the default scale-in timeout allows for 300 s plus six steps.
 #
-# Settings (environment; defaults match the stack's contract):
+# Settings (environment; defaults match the stack's, the app's from its contract via contract.sh):
 #   SCALE_NAMESPACE          namespace of the sample app                   (kafka)
-#   SCALE_CONSUMER           consumer Deployment (and its ScaledObject)    (sample-app-consumer)
-#   SCALE_PRODUCER           producer Deployment                           (sample-app-producer)
-#   SCALE_RATE               PRODUCE_RATE while raised                     (max)
+#   SCALE_CONSUMER           consumer Deployment (and its ScaledObject)    (the app's consumer Deployment)
+#   SCALE_PRODUCER           producer Deployment                           (the app's producer Deployment)
+#   SCALE_RATE               produce rate while raised                     (max)
 #   SCALE_OUT_TIMEOUT        seconds to wait for the scale-out             (600)
 #   SCALE_IN_TIMEOUT         seconds to wait for the scale-in              (1200)
 #   SCALE_POLL_SECONDS       seconds between reads of the replica count    (10)
 set -euo pipefail
 
+for tool in kubectl jq; do
+  command -v "$tool" >/dev/null || { echo "scale: $tool is required" >&2; exit 2; }
+done
+# shellcheck source=contract.sh
+source "$(dirname "${BASH_SOURCE[0]}")/contract.sh"
+
 NAMESPACE=${SCALE_NAMESPACE:-kafka}
-CONSUMER=${SCALE_CONSUMER:-sample-app-consumer}
-PRODUCER=${SCALE_PRODUCER:-sample-app-producer}
+CONSUMER=${SCALE_CONSUMER:-$(contract_value .kubernetes.deployments.consumer)}
+PRODUCER=${SCALE_PRODUCER:-$(contract_value .kubernetes.deployments.producer)}
+# The app's variable for its produce rate.
+RATE_VARIABLE=$(contract_value .env.produceRate)
 RATE=${SCALE_RATE:-max}
 OUT_TIMEOUT=${SCALE_OUT_TIMEOUT:-600}
 IN_TIMEOUT=${SCALE_IN_TIMEOUT:-1200}
@@ -40,7 +48,6 @@ if [[ ! "$RATE" =~ ^(max|[1-9][0-9]*)$ ]]; then
   echo "scale: SCALE_RATE='$RATE' must be max or a positive whole number of messages/s" >&2
   exit 2
 fi
-command -v kubectl >/dev/null || { echo "scale: kubectl is required" >&2; exit 2; }
 
 log() { echo "scale: $*"; }
 fail() { echo "scale: FAIL: $*" >&2; exit 1; }
@@ -50,7 +57,7 @@ replicas() {
 }
 
 set_rate() {
-  kubectl set env "deployment/$PRODUCER" -n "$NAMESPACE" "PRODUCE_RATE=$1"
+  kubectl set env "deployment/$PRODUCER" -n "$NAMESPACE" "$RATE_VARIABLE=$1"
   kubectl rollout status "deployment/$PRODUCER" -n "$NAMESPACE" --timeout=300s
 }
 
@@ -59,15 +66,15 @@ kubectl wait "scaledobject/$CONSUMER" -n "$NAMESPACE" --for=condition=Ready --ti
 min=$(kubectl get scaledobject "$CONSUMER" -n "$NAMESPACE" -o jsonpath='{.spec.minReplicaCount}')
 max=$(kubectl get scaledobject "$CONSUMER" -n "$NAMESPACE" -o jsonpath='{.spec.maxReplicaCount}')
 original=$(kubectl get deployment "$PRODUCER" -n "$NAMESPACE" \
-  -o jsonpath='{.spec.template.spec.containers[0].env[?(@.name=="PRODUCE_RATE")].value}')
-[[ -n "$original" ]] || fail "deployment/$PRODUCER has no PRODUCE_RATE to raise"
+  -o jsonpath="{.spec.template.spec.containers[0].env[?(@.name==\"$RATE_VARIABLE\")].value}")
+[[ -n "$original" ]] || fail "deployment/$PRODUCER has no $RATE_VARIABLE to raise"
 start=$(replicas)
 log "consumers: $start replica(s), KEDA bounds $min..$max; producers' rate: $original"
 ((start < max)) || fail "the consumers already run the maximum ($max): there is nothing to scale out to"
 
 restore() {
   log "putting the producers' rate back to $original"
-  set_rate "$original" || echo "scale: could not put PRODUCE_RATE back to $original" >&2
+  set_rate "$original" || echo "scale: could not put $RATE_VARIABLE back to $original" >&2
 }
 trap restore EXIT
 
@@ -94,7 +101,7 @@ scaled_out() { (($1 > start)); }
 scaled_in() { (($1 == min)); }
 
 log "waiting up to $OUT_TIMEOUT s for KEDA to scale the consumers out beyond $start"
-wait_for scaled_out "$OUT_TIMEOUT" || fail "the consumers stayed at $REPLICAS replica(s) for $OUT_TIMEOUT s under PRODUCE_RATE=$RATE"
+wait_for scaled_out "$OUT_TIMEOUT" || fail "the consumers stayed at $REPLICAS replica(s) for $OUT_TIMEOUT s under $RATE_VARIABLE=$RATE"
 
 trap - EXIT
 restore

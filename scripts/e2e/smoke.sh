@@ -9,11 +9,11 @@
 # one pod only), and the counts are summed per role. Counts are compared as deltas over the window,
 # so a consumer that restarted and resumed from its group's committed offsets is not a failure.
 #
-# Settings (environment; defaults match the stack's contract):
+# Settings (environment; defaults match the stack's, the app's from its contract via contract.sh):
 #   SMOKE_NAMESPACE        namespace of Kafka and the sample app             (kafka)
 #   SMOKE_KAFKA            name of the Kafka resource                        (kafka)
-#   SMOKE_APP_LABEL        label selecting every sample-app pod              (app.kubernetes.io/name=kafka-sample-app)
-#   SMOKE_HTTP_PORT        sample-app HTTP port in the pod                   (8080)
+#   SMOKE_APP_LABEL        label selecting every sample-app pod              (the app's name label)
+#   SMOKE_HTTP_PORT        sample-app HTTP port in the pod                   (the app's port)
 #   SMOKE_READY_TIMEOUT    kubectl wait timeout for Kafka, topics, apps      (900s)
 #   SMOKE_WINDOW_SECONDS   produce window                                    (30)
 #   SMOKE_CATCHUP_SECONDS  how long the consumers may take to catch up       (120)
@@ -23,10 +23,16 @@
 # The jq paths read `GET /api/stats`; a pod whose role lacks the path (null) counts as 0.
 set -euo pipefail
 
+for tool in kubectl jq curl; do
+  command -v "$tool" >/dev/null || { echo "smoke: $tool is required" >&2; exit 2; }
+done
+# shellcheck source=contract.sh
+source "$(dirname "${BASH_SOURCE[0]}")/contract.sh"
+
 NAMESPACE=${SMOKE_NAMESPACE:-kafka}
 KAFKA=${SMOKE_KAFKA:-kafka}
-APP_LABEL=${SMOKE_APP_LABEL:-app.kubernetes.io/name=kafka-sample-app}
-HTTP_PORT=${SMOKE_HTTP_PORT:-8080}
+APP_LABEL=${SMOKE_APP_LABEL:-$(sample_app_selector)}
+HTTP_PORT=${SMOKE_HTTP_PORT:-$(contract_value .httpPort)}
 READY_TIMEOUT=${SMOKE_READY_TIMEOUT:-900s}
 WINDOW_SECONDS=${SMOKE_WINDOW_SECONDS:-30}
 CATCHUP_SECONDS=${SMOKE_CATCHUP_SECONDS:-120}
@@ -39,9 +45,6 @@ for setting in SMOKE_WINDOW_SECONDS:"$WINDOW_SECONDS" SMOKE_CATCHUP_SECONDS:"$CA
     echo "smoke: ${setting%%:*}='${setting#*:}' must be a positive whole number" >&2
     exit 2
   fi
-done
-for tool in kubectl jq curl; do
-  command -v "$tool" >/dev/null || { echo "smoke: $tool is required" >&2; exit 2; }
 done
 
 log() { echo "smoke: $*"; }

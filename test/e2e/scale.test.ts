@@ -2,61 +2,37 @@
 // consumer replica count follows a script, so its verdicts are checked without a cluster: it must pass
 // a scale-out followed by a scale-in, fail when either does not come, and always put the rate back.
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
-import * as os from "node:os";
 import * as path from "node:path";
+import { FakeKubectlRun, skipWithout, withFakeKubectl } from "../support/fake-kubectl";
 
 const repoRoot = path.resolve(__dirname, "../..");
 const scaleScript = path.join(repoRoot, "scripts/e2e/scale.sh");
 const fakeKubectl = path.join(repoRoot, "test/e2e/fake-kubectl-scale.sh");
 
 /** Outcome of one scale.sh run. */
-interface ScaleRun {
-  /** Exit code. */
-  readonly code: number | null;
-  /** stdout and stderr together. */
-  readonly output: string;
-  /** Every fake kubectl call, one per line. */
-  readonly kubectlCalls: string;
+interface ScaleRun extends FakeKubectlRun {
   /** The producers' PRODUCE_RATE when the script ended. */
   readonly finalRate: string;
 }
 
 /** Runs scale.sh with the replica counts `replicas` (one per read) and short timeouts. */
-async function runScale(replicas: string, env: Record<string, string> = {}): Promise<ScaleRun> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "scale-test-"));
-  try {
-    const bin = path.join(dir, "bin");
-    await fs.mkdir(bin);
-    await fs.writeFile(path.join(bin, "kubectl"), `#!/bin/sh\nexec bash '${fakeKubectl}' "$@"\n`, { mode: 0o755 });
-    const log = path.join(dir, "kubectl.log");
-    await fs.writeFile(log, "");
-    await fs.writeFile(path.join(dir, "rate"), "100");
-    const child = spawn("bash", [scaleScript], {
-      env: {
-        ...process.env,
-        PATH: `${bin}:${process.env.PATH ?? ""}`,
-        FAKE_KUBECTL_LOG: log,
-        FAKE_KUBECTL_STATE: dir,
-        FAKE_MIN: "1",
-        FAKE_MAX: "6",
-        FAKE_REPLICAS: replicas,
-        SCALE_OUT_TIMEOUT: "2",
-        SCALE_IN_TIMEOUT: "2",
-        SCALE_POLL_SECONDS: "0",
-        ...env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+function runScale(replicas: string, env: Record<string, string> = {}): Promise<ScaleRun> {
+  return withFakeKubectl(fakeKubectl, async (kubectl) => {
+    const rate = path.join(kubectl.dir, "rate");
+    await fs.writeFile(rate, "100");
+    const run = await kubectl.run(scaleScript, {
+      FAKE_KUBECTL_STATE: kubectl.dir,
+      FAKE_MIN: "1",
+      FAKE_MAX: "6",
+      FAKE_REPLICAS: replicas,
+      SCALE_OUT_TIMEOUT: "2",
+      SCALE_IN_TIMEOUT: "2",
+      SCALE_POLL_SECONDS: "0",
+      ...env,
     });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-    return { code, output, kubectlCalls: await fs.readFile(log, "utf8"), finalRate: await fs.readFile(path.join(dir, "rate"), "utf8") };
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
-  }
+    return { ...run, finalRate: await fs.readFile(rate, "utf8") };
+  });
 }
 
 const rateChanges = (run: ScaleRun) =>
@@ -67,6 +43,10 @@ const rateChanges = (run: ScaleRun) =>
 
 describe("scripts/e2e/scale.sh (against a stand-in kubectl)", function () {
   this.timeout(60_000);
+
+  before(function () {
+    skipWithout(this, "scale.sh", ["jq"]);
+  });
 
   it("passes when the consumers scale out under the raised rate and back in to the minimum after it", async () => {
     const run = await runScale("2 2 4 6 6 3 1");

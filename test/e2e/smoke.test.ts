@@ -2,12 +2,14 @@
 // sample-app stats servers in this process, so its verdicts are checked without a cluster: it must
 // pass a healthy app and fail a stalled producer, a lagging consumer, gaps and a wrong jq path.
 import { strict as assert } from "node:assert";
-import { spawn, spawnSync } from "node:child_process";
-import * as fs from "node:fs/promises";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
-import * as os from "node:os";
 import * as path from "node:path";
+import { sampleAppLabels } from "../../components/sampleApp";
+import { policies } from "../../policy/policies";
+import { APP_NAME_LABEL } from "../../policy/policies/lib/sample-app";
+import { HTTP_PORT } from "../../sample-app/src/contract";
+import { FakeKubectlRun, skipWithout, withFakeKubectl } from "../support/fake-kubectl";
 
 const repoRoot = path.resolve(__dirname, "../..");
 const smokeScript = path.join(repoRoot, "scripts/e2e/smoke.sh");
@@ -23,16 +25,6 @@ interface FakePod {
   readonly consumed?: (t: number) => number;
   /** Missing sequence numbers (consumer pods). */
   readonly gaps?: number;
-}
-
-/** Outcome of one smoke.sh run. */
-interface SmokeRun {
-  /** Exit code. */
-  readonly code: number | null;
-  /** stdout and stderr together. */
-  readonly output: string;
-  /** Every fake kubectl call, one per line. */
-  readonly kubectlCalls: string;
 }
 
 /** Serves each pod's stats on its own 127.0.0.1 port, shaped like the sample app's `/api/stats`. */
@@ -65,35 +57,19 @@ async function startPods(pods: readonly FakePod[]): Promise<{ ports: Map<string,
 }
 
 /** Runs smoke.sh asynchronously (the stats servers live in this event loop) with short windows. */
-async function runSmoke(pods: readonly FakePod[], env: Record<string, string> = {}): Promise<SmokeRun> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "smoke-test-"));
+async function runSmoke(pods: readonly FakePod[], env: Record<string, string> = {}): Promise<FakeKubectlRun> {
   const { ports, close } = await startPods(pods);
   try {
-    const bin = path.join(dir, "bin");
-    await fs.mkdir(bin);
-    await fs.writeFile(path.join(bin, "kubectl"), `#!/bin/sh\nexec bash '${fakeKubectl}' "$@"\n`, { mode: 0o755 });
-    const log = path.join(dir, "kubectl.log");
-    await fs.writeFile(log, "");
-    const child = spawn("bash", [smokeScript], {
-      env: {
-        ...process.env,
-        PATH: `${bin}:${process.env.PATH ?? ""}`,
-        FAKE_KUBECTL_LOG: log,
+    return await withFakeKubectl(fakeKubectl, (kubectl) =>
+      kubectl.run(smokeScript, {
         FAKE_KUBECTL_PODS: [...ports].map(([name, port]) => `${name}=${port}`).join(" "),
         SMOKE_WINDOW_SECONDS: "1",
         SMOKE_CATCHUP_SECONDS: "2",
         ...env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-    return { code, output, kubectlCalls: await fs.readFile(log, "utf8") };
+      }),
+    );
   } finally {
     await close();
-    await fs.rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -104,11 +80,7 @@ describe("scripts/e2e/smoke.sh (against a stand-in kubectl)", function () {
   this.timeout(60_000);
 
   before(function () {
-    const missing = ["jq", "curl"].filter((tool) => spawnSync("bash", ["-c", `command -v ${tool}`]).status !== 0);
-    if (missing.length > 0) {
-      console.log(`SKIP: smoke.sh needs ${missing.join(" and ")} on PATH`);
-      this.skip();
-    }
+    skipWithout(this, "smoke.sh", ["jq", "curl"]);
   });
 
   it("passes when consumers keep up with the producer and see no gap, waiting for Kafka, topics and apps first", async () => {
@@ -124,6 +96,25 @@ describe("scripts/e2e/smoke.sh (against a stand-in kubectl)", function () {
     assert.match(run.kubectlCalls, /^wait kafkatopic --all -n kafka --for=condition=Ready/m);
     assert.match(run.kubectlCalls, /^wait deployment -l app.kubernetes.io\/name=kafka-sample-app -n kafka --for=condition=Available/m);
     assert.equal(run.kubectlCalls.match(/^port-forward /gm)?.length, 3, run.kubectlCalls);
+  });
+
+  // smoke.sh reads its defaults from the app's contract; this proves they are what the program deploys and
+  // what the policy pack looks for when run without config (a restated value in the script fails here).
+  it("selects the pods the program labels and the policy pack recognises by default, on the port the app listens on", async () => {
+    const run = await runSmoke([{ name: "both-0", produced: steadyRate, consumed: steadyRate }]);
+    assert.equal(run.code, 0, run.output);
+    const selector = /^wait deployment -l (\S+) /m.exec(run.kubectlCalls)?.[1];
+    const defaults = new Set(policies.map((p) => p.configSchema?.properties.appName?.default).filter((d) => d !== undefined));
+    assert.ok(defaults.size > 0, "no policy has an appName setting");
+    assert.deepEqual(
+      [...defaults].map((name) => `${APP_NAME_LABEL}=${name}`),
+      [selector],
+    );
+    assert.ok(
+      Object.entries(sampleAppLabels).some(([key, value]) => `${key}=${value}` === selector),
+      `${selector} is not a label the program sets`,
+    );
+    assert.match(run.kubectlCalls, new RegExp(`^port-forward -n kafka pod/both-0 :${HTTP_PORT}$`, "m"));
   });
 
   it("passes a consumer that restarted (its count is behind the producer's total but keeps pace)", async () => {

@@ -243,6 +243,21 @@ esac
     ]);
   });
 
+  // A namespace whose URN changes is replaced by the next `up`, deleting everything inside it.
+  it("keeps the URN of every namespace a component owns", () => {
+    const component = (type: string) => `urn:pulumi:${stack}::kafka-on-k8s::${type}$${t.namespace}`;
+    const strimzi = component("kafka-on-k8s:strimzi:StrimziOperator");
+    // The monitoring namespace, where there is one, is checked with the rest of monitoring.
+    const urns = ofType(runOf(), t.namespace)
+      .filter((n) => n.name !== "monitoring-namespace")
+      .map((n) => n.urn);
+    assert.deepStrictEqual(urns.sort(), [
+      `${component("kafka-on-k8s:keda:Keda")}::keda-namespace`,
+      `${strimzi}::strimzi-namespace`,
+      `${strimzi}::strimzi-watched-kafka`,
+    ]);
+  });
+
   // Existing stacks declared these namespaces at the top level: without an alias, the next `up` would
   // replace them, deleting the Kafka cluster and everything else inside.
   it("keeps the Strimzi and Kafka namespaces' URNs of earlier stacks now that StrimziOperator owns them", () => {
@@ -342,6 +357,14 @@ function monitoringChecks(runOf: () => ProgramRun) {
       "baseline",
     );
     assert.strictEqual(values.nodeExporter.enabled, false, "node-exporter needs host namespaces, which baseline refuses");
+  });
+
+  it("keeps the URN of the monitoring namespace", () => {
+    const namespace = one(runOf(), t.namespace, "monitoring-namespace");
+    assert.match(
+      namespace.urn,
+      /^urn:pulumi:\w+::kafka-on-k8s::kafka-on-k8s:monitoring:Monitoring\$kubernetes:core\/v1:Namespace::monitoring-namespace$/,
+    );
   });
 
   it("scrapes the Kafka pods, the Strimzi operator and the app once the release is Ready", () => {

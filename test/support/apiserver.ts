@@ -12,6 +12,7 @@ import { promisify } from "util";
 import { stringify } from "yaml";
 import { Crd, loadCrds } from "./crds";
 import { root } from "./program";
+import { runCaptured } from "./run";
 
 const run = promisify(execFile);
 const buildScript = join(root, "scripts", "apiserver", "build.sh");
@@ -528,27 +529,15 @@ async function startControllers(
   return children;
 }
 
-function kubectl(args: readonly string[], input?: string): Promise<KubectlResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(kubectlPath, args, { stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on("error", (e) =>
-      reject(
-        (e as NodeJS.ErrnoException).code === "ENOENT"
-          ? new Error(`${kubectlPath} not found: install it (apt-get install -y kubectl) or set KUBECTL to a kubectl binary`)
-          : e,
-      ),
-    );
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.end(input ?? "");
-  });
+async function kubectl(args: readonly string[], input?: string): Promise<KubectlResult> {
+  try {
+    const { code, stdout, stderr } = await runCaptured(kubectlPath, args, { input });
+    return { code, stdout, stderr };
+  } catch (e) {
+    throw (e as NodeJS.ErrnoException).code === "ENOENT"
+      ? new Error(`${kubectlPath} not found: install it (apt-get install -y kubectl) or set KUBECTL to a kubectl binary`)
+      : e;
+  }
 }
 
 /** Installs every CRD (or those `which` picks) from the CRD directory (see crds.ts: $KAFKA_K8S_CRD_DIR) and waits until each is Established. */

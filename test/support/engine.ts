@@ -1,13 +1,14 @@
 // The real Pulumi engine for the engine stages (test-engine/): the CLI, the Node.js language host and the
 // resource plugins, run against this repository's program in a throwaway project directory and a
 // throwaway local file backend, offline. Never touches ~/.pulumi or the committed stack files.
-import { execFile, spawn } from "child_process";
+import { execFile } from "child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { promisify } from "util";
 import { parse, stringify } from "yaml";
 import { root } from "./program";
+import { runCaptured } from "./run";
 
 const run = promisify(execFile);
 
@@ -109,23 +110,9 @@ export async function engineProject(env: NodeJS.ProcessEnv, stacks: readonly str
     dir,
     env: projectEnv,
     async pulumi(args, extraEnv = {}) {
-      const started = Date.now();
-      const child = spawn("pulumi", [...args, "--non-interactive"], {
+      const { code, stdout, stderr, seconds } = await runCaptured("pulumi", [...args, "--non-interactive"], {
         cwd: dir,
         env: { ...projectEnv, PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true", ...extraEnv },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (c: Buffer) => {
-        stdout += c.toString();
-      });
-      child.stderr.on("data", (c: Buffer) => {
-        stderr += c.toString();
-      });
-      const code = await new Promise<number>((resolve, reject) => {
-        child.on("error", reject);
-        child.on("close", (c) => resolve(c ?? 1));
       });
       const events = args.includes("--json") ? parseEvents(stdout) : [];
       const summary = events.find((e) => e.summaryEvent)?.summaryEvent;
@@ -133,7 +120,7 @@ export async function engineProject(env: NodeJS.ProcessEnv, stacks: readonly str
         code,
         events,
         stderr: args.includes("--json") ? stderr : `${stdout}${stderr}`,
-        seconds: (Date.now() - started) / 1000,
+        seconds,
         steps: events
           .filter((e) => e.resourcePreEvent)
           .map((e) => e.resourcePreEvent.metadata)
@@ -147,20 +134,16 @@ export async function engineProject(env: NodeJS.ProcessEnv, stacks: readonly str
     },
     async setConfig(stack, key, value, secret = false) {
       // The value goes through stdin, never argv.
-      await new Promise<void>((resolve, reject) => {
-        const child = spawn("pulumi", ["config", "set", "--stack", stack, ...(secret ? ["--secret"] : []), key, "--non-interactive"], {
+      const set = await runCaptured(
+        "pulumi",
+        ["config", "set", "--stack", stack, ...(secret ? ["--secret"] : []), key, "--non-interactive"],
+        {
           cwd: dir,
           env: projectEnv,
-          stdio: ["pipe", "ignore", "pipe"],
-        });
-        let stderr = "";
-        child.stderr.on("data", (c: Buffer) => {
-          stderr += c.toString();
-        });
-        child.on("error", reject);
-        child.on("close", (c) => (c === 0 ? resolve() : reject(new Error(`pulumi config set ${key}: ${stderr}`))));
-        child.stdin.end(value);
-      });
+          input: value,
+        },
+      );
+      if (set.code !== 0) throw new Error(`pulumi config set ${key}: ${set.stderr}`);
     },
     dispose() {
       rmSync(dir, { recursive: true, force: true });

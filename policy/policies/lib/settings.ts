@@ -1,4 +1,5 @@
 import { PolicyConfigSchema } from "@pulumi/policy";
+import { APP_NAME, APP_NAME_LABEL } from "./sample-app";
 
 // Config properties several policies share. The defaults are the production values (stack `do`), so
 // running the pack without a config file is strict; `config/dev.json` relaxes them for one kind node.
@@ -17,8 +18,8 @@ export const minBrokers: Property = {
 export const appName: Property = {
   type: "string",
   minLength: 1,
-  default: "kafka-sample-app",
-  description: "app.kubernetes.io/name label of the sample app's Deployments.",
+  default: APP_NAME,
+  description: `${APP_NAME_LABEL} label of the sample app's Deployments.`,
 };
 
 /** Minimum replication factor for Kafka's defaults, internal topics and every KafkaTopic. */

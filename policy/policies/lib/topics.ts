@@ -3,9 +3,6 @@ import { kafkaClusters } from "./clusters";
 import { kafkaSetting } from "./kafka-config";
 import { clusterKey, KAFKA_TOPIC, toInteger } from "./resources";
 
-/** The sample app's topic when `KAFKA_TOPIC` is unset (see the sample-app contract). */
-export const DEFAULT_TOPIC = "demo-events";
-
 /** Strimzi's bootstrap Service host: `<cluster>-kafka-bootstrap[.<namespace>...]`. */
 const BOOTSTRAP_HOST = /^([a-z0-9-]+)-kafka-bootstrap(?:\.([a-z0-9-]+))?/;
 
