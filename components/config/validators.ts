@@ -14,7 +14,8 @@ export const nonNegativeInt = (max: number) =>
   numberText("must be a whole number ≥ 0")
     .refine((n) => Number.isInteger(n) && n >= 0, { error: "must be a whole number ≥ 0" })
     .refine((n) => n <= max, { error: `must be ≤ ${max}` });
-export const bool = z.stringbool({ error: "must be true or false" });
+// Only the two words the error names: zod's defaults would also take y/n, yes/no, on/off, 1/0, enabled/disabled.
+export const bool = z.stringbool({ truthy: ["true"], falsy: ["false"], error: "must be true or false" });
 export const semver = z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be an exact version MAJOR.MINOR.PATCH, e.g. 1.2.0" });
 export const quantity = z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/, {
   error: "must be a Kubernetes quantity such as 10Gi or 500Mi",

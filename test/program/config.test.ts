@@ -444,6 +444,9 @@ const table: [string, StackName, Record<string, unknown>, Record<string, string>
     undefined,
     /^kafka-on-k8s:monitoring = "yes please": must be true or false$/,
   ],
+  // zod's stringbool alone also takes y/n, yes/no, on/off, 1/0, enabled/disabled: "must be true or false" is the rule stated.
+  ["a switch given as on", "dev", { appAutoscaling: "on" }, undefined, /^kafka-on-k8s:appAutoscaling = "on": must be true or false$/],
+  ["a switch given as 0", "do", { doHa: "0" }, undefined, /^kafka-on-k8s:doHa = "0": must be true or false$/],
   [
     "a kube-prometheus-stack chart version that is not exact",
     "do",
