@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type ProducerConfig, type RecordMetadata } from "kafkajs";
 import type { AppConfig } from "./config";
-import { CLIENT_RETRY } from "./contract";
+import { CLIENT_RETRY, ENV } from "./contract";
 import { logKafkaFailure, sleep } from "./kafka";
 import { log } from "./log";
 import type { Metrics } from "./metrics";
@@ -208,7 +208,7 @@ export class SampleProducer {
     );
     if (this.pendingBytes + estimate > this.config.resendMaxBytes) {
       return refuse(
-        `the producer holds ${this.pendingBytes} unacknowledged bytes; with these ${estimate} it would pass PRODUCE_RESEND_MAX_BYTES=${this.config.resendMaxBytes}`,
+        `the producer holds ${this.pendingBytes} unacknowledged bytes; with these ${estimate} it would pass ${ENV.resendMaxBytes}=${this.config.resendMaxBytes}`,
       );
     }
     const batch = items.map((i) => this.message(i.key ?? `${this.id}-http`, i.value));
