@@ -45,6 +45,14 @@ export const ratio = (r: Row): number => median(r.app) / median(r.ref);
 export const met = (r: Row): boolean | undefined =>
   r.target === undefined ? undefined : r.target.op === ">=" ? ratio(r) >= r.target.limit : ratio(r) <= r.target.limit;
 
+/**
+ * A latency cut to whole milliseconds as Kafka's EndToEndLatency cuts each of its samples before it
+ * prints integer percentiles (kafka-tools 4.3.1 bytecode: elapsed ns / 1000 / 1000 stored as a long,
+ * printed with %d). Its "1" means 1 to 1.99 ms, so the app's figures are cut the same way before the
+ * two are compared; cutting each sample or the percentile gives the same, as the cut keeps the order.
+ */
+export const wholeMs = (ms: number): number => Math.floor(ms);
+
 /** Whether a limited figure stays below its limit. */
 export const limitMet = (l: Limit): boolean => l.value < l.limit;
 

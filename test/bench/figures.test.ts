@@ -1,6 +1,6 @@
 // The benchmark's verdicts decide its exit code: they must pick the median and compare the right way.
 import { strict as assert } from "node:assert";
-import { growthPercent, limitMet, median, met, ratio, type Row } from "../../bench/figures";
+import { growthPercent, limitMet, median, met, ratio, wholeMs, type Row } from "../../bench/figures";
 
 const row = (app: number[], ref: number[], target?: Row["target"]): Row => ({ what: "x", unit: "", app, refName: "ref", ref, target });
 
@@ -35,5 +35,12 @@ describe("benchmark figures", () => {
   it("holds a limited figure to strictly below its limit", () => {
     assert.equal(limitMet({ what: "rss", unit: "MiB", value: 149.9, op: "<", limit: 150 }), true);
     assert.equal(limitMet({ what: "rss", unit: "MiB", value: 150, op: "<", limit: 150 }), false);
+  });
+
+  it("cuts the app's latencies to whole ms, as EndToEndLatency cuts its own, before comparing", () => {
+    assert.deepEqual([2.59, 2, 0.4, 17.99].map(wholeMs), [2, 2, 0, 17]);
+    // Java printed p50 "1" (1-1.99 ms): an app p50 of 2.59 ms is within 2x of that, not 2.59x.
+    assert.equal(met(row([wholeMs(2.59)], [1], { op: "<=", limit: 2 })), true);
+    assert.equal(met(row([wholeMs(3.01)], [1], { op: "<=", limit: 2 })), false);
   });
 });
