@@ -51,6 +51,8 @@ export function generatedValue(meta: RecordMeta, padding: Buffer, size: number):
   const head = line(meta);
   const value = Buffer.allocUnsafe(Math.max(size, head.length));
   const written = value.write(head, 0, "latin1");
+  // allocUnsafe: bytes the padding did not cover would send old process memory to Kafka.
+  if (padding.length < value.length - written) throw new RangeError(`padding of ${padding.length} bytes cannot fill a ${size}-byte value`);
   padding.copy(value, written, 0, value.length - written);
   return value;
 }

@@ -16,6 +16,10 @@ describe("sample app record value", () => {
     }
   });
 
+  it("refuses padding too short to fill the value rather than send uninitialised memory", () => {
+    assert.throws(() => generatedValue(meta, Buffer.alloc(100, "x"), 1024), /padding of 100 bytes cannot fill a 1024-byte value/);
+  });
+
   it("lets the metadata line overflow a size too small for it rather than cut it", () => {
     const value = generatedValue(meta, padding, 10);
     assert.equal(readRecord(value).kind, "tracked");
