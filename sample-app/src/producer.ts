@@ -6,7 +6,7 @@ import { CLIENT_RETRY, ENV } from "./contract";
 import { logKafkaFailure, sleep } from "./kafka";
 import { log } from "./log";
 import type { Metrics } from "./metrics";
-import { generatedValue, textValue } from "./record";
+import { generatedValue, textValue, type RecordMeta } from "./record";
 
 /** Sub-millisecond wall-clock time, so latencies below 1 ms are not rounded to 0. */
 export const nowMs = (): number => performance.timeOrigin + performance.now();
@@ -211,7 +211,7 @@ export class SampleProducer {
         `the producer holds ${this.pendingBytes} unacknowledged bytes; with these ${estimate} it would pass ${ENV.resendMaxBytes}=${this.config.resendMaxBytes}`,
       );
     }
-    const batch = items.map((i) => this.message(i.key ?? `${this.id}-http`, i.value));
+    const batch = items.map((i) => this.postedMessage(i.key ?? `${this.id}-http`, i.value));
     const bytes = bytesOf(batch);
     this.addPending(bytes);
     try {
@@ -410,10 +410,7 @@ export class SampleProducer {
     count = Math.min(count, Math.floor(room / (Math.max(this.config.messageBytes, GENERATED_OVERHEAD_BYTES) + GENERATED_OVERHEAD_BYTES)));
     if (count <= 0) return undefined;
     const batch: Message[] = [];
-    for (let i = 0; i < count; i++) {
-      const k = (this.generated + i) % this.config.keys;
-      batch.push(this.message(this.keyNames[k], undefined, this.keyBytes[k]));
-    }
+    for (let i = 0; i < count; i++) batch.push(this.generatedMessage((this.generated + i) % this.config.keys));
     this.generated += count;
     this.rateBase.generated += count;
     this.addPending(bytesOf(batch));
@@ -427,21 +424,27 @@ export class SampleProducer {
   }
 
   /**
-   * A key whose counter was dropped starts again at 0 under a producer id suffixed with the eviction
-   * count at its re-creation: always higher than when its earlier life began, so the consumer sees a
-   * new stream, not duplicates of the old one.
+   * The next place in `key`'s stream. A key whose counter was dropped starts again at 0 under a
+   * producer id suffixed with the eviction count at its re-creation: always higher than when its
+   * earlier life began, so the consumer sees a new stream, not duplicates of the old one.
    */
-  private message(key: string, text?: string, keyBytes?: Buffer): Message {
+  private nextMeta(key: string): RecordMeta {
     let entry = this.seqs.get(key);
     if (!entry) {
       entry = { next: 0, epoch: this.keyEvictions };
       this.seqs.set(key, entry);
     }
-    const meta = { producer: entry.epoch === 0 ? this.id : `${this.id}~${entry.epoch}`, seq: entry.next++, sentAt: nowMs() };
-    return {
-      key: keyBytes ?? key,
-      value: text === undefined ? generatedValue(meta, this.padding, this.config.messageBytes) : textValue(meta, text),
-    };
+    return { producer: entry.epoch === 0 ? this.id : `${this.id}~${entry.epoch}`, seq: entry.next++, sentAt: nowMs() };
+  }
+
+  /** A generated message of the generator's key number `k`, padded to MESSAGE_BYTES. */
+  private generatedMessage(k: number): Message {
+    return { key: this.keyBytes[k], value: generatedValue(this.nextMeta(this.keyNames[k]), this.padding, this.config.messageBytes) };
+  }
+
+  /** A `POST /messages` message: the caller's text under the caller's key. */
+  private postedMessage(key: string, text: string): Message {
+    return { key, value: textValue(this.nextMeta(key), text) };
   }
 
   private waitForKick(ms: number): Promise<void> {
