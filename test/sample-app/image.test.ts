@@ -1,0 +1,34 @@
+// The sample app's Dockerfile against the app's contract: a Dockerfile cannot read
+// contract-values.json, so what it states about the app is checked here.
+import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { DockerfileParser, type Instruction } from "dockerfile-ast";
+import { ENV, HTTP_PORT } from "../../sample-app/src/contract";
+
+const DOCKERFILE = path.resolve(__dirname, "..", "..", "sample-app", "Dockerfile");
+
+/** The instructions of the image that ships: the last build stage. */
+function shippedStage(): Instruction[] {
+  const all = DockerfileParser.parse(readFileSync(DOCKERFILE, "utf8")).getInstructions();
+  const from = all.map((i) => i.getKeyword()).lastIndexOf("FROM");
+  return all.slice(from);
+}
+
+describe("sample-app/Dockerfile", () => {
+  it("exposes the port the app listens on by default, and no other", () => {
+    const exposed = shippedStage()
+      .filter((i) => i.getKeyword() === "EXPOSE")
+      .flatMap((i) => i.getArguments().map((a) => a.getValue()));
+    assert.deepEqual(exposed, [String(HTTP_PORT)]);
+  });
+
+  it("sets none of the app's settings: the program sets them on the pod, from the contract", () => {
+    const appVariables = new Set<string>(Object.values(ENV));
+    const set = DockerfileParser.parse(readFileSync(DOCKERFILE, "utf8"))
+      .getENVs()
+      .flatMap((e) => e.getProperties().map((p) => p.getName()))
+      .filter((name) => appVariables.has(name));
+    assert.deepEqual(set, [], "app settings the image sets");
+  });
+});
