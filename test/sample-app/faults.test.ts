@@ -143,7 +143,7 @@ describe("sample app on a 3-broker cluster under faults (RF 3, min ISR 2)", func
     /**
      * Resolves once every partition is consumed again, so a round's fault does not fall into the
      * previous one's recovery (a consumer re-joining while the next coordinator paused stood still
-     * 35 s, two faults in one); the stalls are measured all the same.
+     * 35 s, two faults in one: the pause-during-recovery test covers that with its own bound).
      */
     recovered(): Promise<void>;
     /**
