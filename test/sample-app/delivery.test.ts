@@ -217,14 +217,22 @@ describe("sample app delivery bookkeeping", () => {
       } as unknown as Kafka;
       const metrics = new Metrics();
       const consumer = new SampleConsumer(kafka, config(), metrics);
+      const resolved: string[] = [];
+      const committed: string[] = [];
       return {
         consumer,
         metrics,
         join: (memberId: string, partitions: number[]) =>
           events.emit("join", { payload: { memberId, memberAssignment: { [TOPIC]: partitions } } }),
         crash: () => events.emit("crash", { payload: { error: new Error("broker not found in the cached metadata"), restart: true } }),
-        /** Delivers `seqs` (JSON text in the metadata line) of one stream as the messages at offsets `from`, `from + 1`, ... */
-        read: (partition: number, from: number, seqs: Array<number | string>) =>
+        /** Offsets resolved and committed through the payloads, in order. */
+        resolved,
+        committed,
+        /**
+         * Delivers `seqs` (JSON text in the metadata line) of one stream as the messages at offsets
+         * `from`, `from + 1`, ...; `stale`: the batch KafkaJS hands over after a seek() on its partition.
+         */
+        read: (partition: number, from: number, seqs: Array<number | string>, stale = false) =>
           eachBatch!({
             batch: {
               topic: TOPIC,
@@ -235,11 +243,13 @@ describe("sample app delivery bookkeeping", () => {
                 value: Buffer.from(`{"producer":"p","seq":${seq}}\nv`),
               })),
             },
-            resolveOffset: () => undefined,
+            resolveOffset: (offset: string) => resolved.push(offset),
             heartbeat: async () => undefined,
-            commitOffsetsIfNecessary: async () => undefined,
+            commitOffsetsIfNecessary: async (offsets: { topics: Array<{ partitions: Array<{ offset: string }> }> }) => {
+              committed.push(...offsets.topics.flatMap((t) => t.partitions.map((p) => p.offset)));
+            },
             isRunning: () => true,
-            isStale: () => false,
+            isStale: () => stale,
           }),
       };
     }
@@ -297,6 +307,21 @@ describe("sample app delivery bookkeeping", () => {
       await f.read(0, 1, [1, 2]);
       assert.equal(f.consumer.tracker.gaps(), 2);
       assert.equal(f.consumer.tracker.duplicates(), 2);
+    });
+
+    it("leaves a stale batch (its partition was seeked) unprocessed, unresolved and uncommitted", async () => {
+      const f = fakeConsumer();
+      await f.consumer.start();
+      f.join("m1", [0]);
+      await f.read(0, 0, [0, 1, 2]);
+      await f.read(0, 3, [3, 4], true);
+      assert.equal(f.consumer.status().consumed, 3);
+      assert.deepEqual(f.resolved, ["2"]);
+      assert.deepEqual(f.committed, ["3"]);
+      await f.read(0, 3, [3, 4]);
+      assert.equal(f.consumer.status().consumed, 5);
+      assert.deepEqual(f.committed, ["3", "5"]);
+      assert.equal(f.consumer.tracker.gaps(), 0);
     });
 
     it("logs where a counted gap appeared, and nothing for a hand-over", async () => {
