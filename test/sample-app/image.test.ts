@@ -8,9 +8,11 @@ import { ENV, HTTP_PORT } from "../../sample-app/src/contract";
 
 const DOCKERFILE = path.resolve(__dirname, "..", "..", "sample-app", "Dockerfile");
 
+const dockerfile = DockerfileParser.parse(readFileSync(DOCKERFILE, "utf8"));
+
 /** The instructions of the image that ships: the last build stage. */
 function shippedStage(): Instruction[] {
-  const all = DockerfileParser.parse(readFileSync(DOCKERFILE, "utf8")).getInstructions();
+  const all = dockerfile.getInstructions();
   const from = all.map((i) => i.getKeyword()).lastIndexOf("FROM");
   return all.slice(from);
 }
@@ -25,7 +27,7 @@ describe("sample-app/Dockerfile", () => {
 
   it("sets none of the app's settings: the program sets them on the pod, from the contract", () => {
     const appVariables = new Set<string>(Object.values(ENV));
-    const set = DockerfileParser.parse(readFileSync(DOCKERFILE, "utf8"))
+    const set = dockerfile
       .getENVs()
       .flatMap((e) => e.getProperties().map((p) => p.getName()))
       .filter((name) => appVariables.has(name));
