@@ -122,6 +122,15 @@ describe("sample app on a 3-broker cluster under faults (RF 3, min ISR 2)", func
     return { node: cluster.nodes.find((n) => n.nodeId === nodeId)!, leads };
   }
 
+  /** SIGSTOPs the node leading most partitions of `topic`, marked as a fault, and SIGCONTs it PAUSE_MS later. */
+  async function pauseBusiestLeader(topic: string, fault: (label: string) => void, labelEnd = ""): Promise<void> {
+    const { node, leads } = await busiestLeader(topic);
+    fault(`SIGSTOP node ${node.nodeId} (leads ${leads}/${PARTITIONS})${labelEnd}`);
+    node.pause();
+    await sleep(PAUSE_MS);
+    node.resume();
+  }
+
   /** Waits until every partition of `topic` has all 3 replicas in sync again. */
   async function fullIsr(topic: string): Promise<void> {
     await waitFor(
@@ -346,11 +355,7 @@ describe("sample app on a 3-broker cluster under faults (RF 3, min ISR 2)", func
   it(`SIGSTOP of the leader of most partitions for ${PAUSE_MS / 1000} s, then SIGCONT (twice): nothing acknowledged is lost`, async () => {
     await scenario("pause-leader", async ({ topic, fault, recovered }) => {
       for (let round = 1; round <= 2; round++) {
-        const { node, leads } = await busiestLeader(topic);
-        fault(`SIGSTOP node ${node.nodeId} (leads ${leads}/${PARTITIONS}), round ${round}`);
-        node.pause();
-        await sleep(PAUSE_MS);
-        node.resume();
+        await pauseBusiestLeader(topic, fault, `, round ${round}`);
         await fullIsr(topic);
         await sleep(3000);
         await recovered();
@@ -362,18 +367,10 @@ describe("sample app on a 3-broker cluster under faults (RF 3, min ISR 2)", func
     await scenario(
       "pause-during-recovery",
       async ({ topic, fault }) => {
-        const first = await busiestLeader(topic);
-        fault(`SIGSTOP node ${first.node.nodeId} (leads ${first.leads}/${PARTITIONS})`);
-        first.node.pause();
-        await sleep(PAUSE_MS);
-        first.node.resume();
+        await pauseBusiestLeader(topic, fault);
         // No wait for recovery: the consumers are re-joining and the resumed node is still out of the
         // ISR (min ISR 2 leaves a single in-sync replica short of a write) when the next leader stops.
-        const second = await busiestLeader(topic);
-        fault(`SIGSTOP node ${second.node.nodeId} (leads ${second.leads}/${PARTITIONS}) while the group recovers`);
-        second.node.pause();
-        await sleep(PAUSE_MS);
-        second.node.resume();
+        await pauseBusiestLeader(topic, fault, " while the group recovers");
         await fullIsr(topic);
       },
       MAX_STALL_TWO_FAULTS_MS,
