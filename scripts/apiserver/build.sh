@@ -3,7 +3,7 @@
 # Builds the local control plane's tools from the committed wrapper modules (and flux from its own
 # module) into a cache outside the repo, keyed by version, and reuses them when present.
 # Usage: build.sh [tool...]; tools: etcd kube-apiserver kube-controller-manager kube-scheduler kwok
-# flux; default etcd kube-apiserver (the API-server stage). Prints one line per binary on stdout,
+# flux helm; default etcd kube-apiserver helm (the API-server stage). Prints one line per binary on stdout,
 # `<name> built|reused <path>`; progress and timings go to stderr. A cold build takes minutes on 2 cores.
 set -euo pipefail
 
@@ -102,6 +102,24 @@ build_flux() {
   trap - EXIT
 }
 
+# Helm's module has no replace directives and pins its dependencies in its own go.sum: build it in a
+# writable copy of the module, version stamped as upstream's release does.
+build_helm() {
+  local binary="$tools_dir/helm-$HELM_VERSION/helm" work
+  if [[ -x "$binary" ]]; then
+    build helm "$HELM_VERSION" . .
+    return
+  fi
+  work="$(mktemp -d)"
+  # shellcheck disable=SC2064 # expand now: $work is local
+  trap "rm -rf '$work'" EXIT
+  cp -r "$(module_dir "helm.sh/helm/v4@$HELM_VERSION")/." "$work"
+  chmod -R u+w "$work"
+  build helm "$HELM_VERSION" "$work" ./cmd/helm "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION"
+  rm -rf "$work"
+  trap - EXIT
+}
+
 require_pinned kube-apiserver k8s.io/kubernetes "$KUBERNETES_VERSION"
 require_pinned etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION"
 require_pinned kwok sigs.k8s.io/kwok "$KWOK_VERSION"
@@ -113,7 +131,7 @@ version_pkg=k8s.io/component-base/version
 kube_ldflags="-X $version_pkg.gitVersion=$KUBERNETES_VERSION -X $version_pkg.gitMajor=1 -X $version_pkg.gitMinor=$minor -X $version_pkg.gitTreeState=clean"
 
 started=$SECONDS
-(($#)) || set -- etcd kube-apiserver
+(($#)) || set -- etcd kube-apiserver helm
 # One after another: on 2 cores parallel go builds only thrash.
 for tool in "$@"; do
   case "$tool" in
@@ -131,6 +149,7 @@ for tool in "$@"; do
       fi
       ;;
     flux) build_flux ;;
+    helm) build_helm ;;
     *) log "unknown tool: $tool"; exit 2 ;;
   esac
 done

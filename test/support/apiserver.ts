@@ -23,6 +23,8 @@ export interface Tools {
   readonly etcd: string;
   /** The kube-apiserver binary. */
   readonly kubeApiserver: string;
+  /** The Helm CLI, which renders and installs the charts the program's HelmReleases name. */
+  readonly helm: string;
   /** Wall-clock seconds build.sh took (minutes when cold, well under a second when reused). */
   readonly seconds: number;
   /** Whether both binaries came from the cache rather than a build. */
@@ -94,10 +96,10 @@ async function runBuild(names: readonly string[]): Promise<{ paths: Map<string, 
   return { paths, seconds: (Date.now() - started) / 1000, reused: lines.every(([, status]) => status === "reused") };
 }
 
-/** Runs build.sh for etcd and kube-apiserver and returns the binaries' paths. */
+/** Runs build.sh for etcd, kube-apiserver and helm and returns the binaries' paths. */
 export async function buildTools(): Promise<Tools> {
-  const { paths, seconds, reused } = await runBuild(["etcd", "kube-apiserver"]);
-  return { etcd: paths.get("etcd")!, kubeApiserver: paths.get("kube-apiserver")!, seconds, reused };
+  const { paths, seconds, reused } = await runBuild(["etcd", "kube-apiserver", "helm"]);
+  return { etcd: paths.get("etcd")!, kubeApiserver: paths.get("kube-apiserver")!, helm: paths.get("helm")!, seconds, reused };
 }
 
 /** Runs build.sh for every tool of the local control plane, flux included (one after another: cold, many minutes). */
@@ -109,6 +111,7 @@ export async function buildControlPlaneTools(): Promise<ControlPlaneTools> {
     "kube-scheduler",
     "kwok",
     "flux",
+    "helm",
   ]);
   const kwok = paths.get("kwok")!;
   return {
@@ -119,6 +122,7 @@ export async function buildControlPlaneTools(): Promise<ControlPlaneTools> {
     kwok,
     kwokStages: join(dirname(kwok), "stages.yaml"),
     flux: paths.get("flux")!,
+    helm: paths.get("helm")!,
     seconds,
     reused,
   };
