@@ -1,7 +1,7 @@
 // The convergence run: the real Pulumi engine runs `pulumi up` of the dev stack against the real local
 // control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok fake nodes) that
 // the kind test double starts, with the real flux CLI, a docker test double and the controller
-// stand-in (test/converge/). One up must converge; a second run is a no-op; a new node layout
+// stand-in (test/converge/), which installs the charts the HelmReleases name with real Helm. One up must converge; a second run is a no-op; a new node layout
 // replaces the cluster and everything on it; destroy leaves nothing, even when the cluster is gone.
 // The engine: $PULUMI_ENGINE_DIR (CI: ../shared/engine, see its README) or a `pulumi` on PATH.
 import { strict as assert } from "assert";
@@ -10,7 +10,7 @@ import { tmpdir } from "os";
 import { dirname, join } from "path";
 import { parse } from "yaml";
 import { buildControlPlaneTools, kubectlPath } from "../test/support/apiserver";
-import { crdDirectory } from "../test/support/crds";
+import { chartDirectory, chartDirVariable } from "../test/support/charts";
 import { EngineProject, engineEnv, engineProject } from "../test/support/engine";
 import { root } from "../test/support/program";
 import { runCaptured } from "../test/support/run";
@@ -115,7 +115,8 @@ describe("convergence: the real Pulumi engine drives the dev stack on a local co
         PATH: [doubles, dirname(tools.flux), engine.env.PATH].join(":"),
         CONVERGE_DOUBLES_STATE: state,
         CONVERGE_DOUBLES_OWNER: String(process.pid),
-        KAFKA_K8S_CRD_DIR: await crdDirectory(),
+        // The stand-in installs the operators' charts (and so their CRDs) from here with real Helm.
+        [chartDirVariable]: chartDirectory(),
         // No ambient cluster: everything must go through the stack's own kubeconfig.
         KUBECONFIG: join(work, "no-such-kubeconfig"),
       },
@@ -169,6 +170,11 @@ describe("convergence: the real Pulumi engine drives the dev stack on a local co
     "flux-system/kustomize-controller",
     "flux-system/helm-controller",
     "flux-system/notification-controller",
+    // Installed by Helm from the real charts, past the namespaces' Pod Security levels.
+    "strimzi-system/strimzi-cluster-operator",
+    "keda/keda-operator",
+    "keda/keda-operator-metrics-apiserver",
+    "keda/keda-admission-webhooks",
     "kafka/sample-app-producer",
     "kafka/sample-app-consumer",
   ];
@@ -187,6 +193,64 @@ describe("convergence: the real Pulumi engine drives the dev stack on a local co
   };
 
   it("every Deployment is rolled out on the cluster", assertRolledOut);
+
+  it("each HelmRelease is Ready from Helm's result, and the operators' CRDs are their charts'", async function () {
+    const releases = JSON.parse(await kubectl("get", "helmreleases.helm.toolkit.fluxcd.io", "-n", "flux-system", "-o", "json"))
+      .items as any[];
+    const readiness = releases.map((r) => {
+      const ready = r.status.conditions.find((c: any) => c.type === "Ready");
+      return `${r.metadata.name}: ${ready.status} ${ready.reason}`;
+    });
+    assert.deepEqual(readiness.sort(), ["keda: True InstallSucceeded", "strimzi-operator: True InstallSucceeded"]);
+    // Helm's own record of each release, in its target namespace.
+    for (const [namespace, release] of [
+      ["strimzi-system", "strimzi-operator"],
+      ["keda", "keda"],
+    ]) {
+      const secrets = JSON.parse(
+        await kubectl("get", "secrets", "-n", namespace, "-l", `owner=helm,name=${release},status=deployed`, "-o", "json"),
+      );
+      assert.equal(secrets.items.length, 1, `no deployed Helm release ${namespace}/${release}`);
+    }
+    // The Strimzi chart brings CRDs that ../shared/crds does not hold: these came from the chart.
+    const crds = JSON.parse(await kubectl("get", "customresourcedefinitions", "-o", "json")).items.map((c: any) => c.metadata.name);
+    for (const crd of ["kafkaconnects.kafka.strimzi.io", "strimzipodsets.core.strimzi.io", "scaledjobs.keda.sh"])
+      assert.ok(crds.includes(crd), `${crd} missing`);
+  });
+
+  it("a release Helm refuses is Ready=False with Helm's message, and deleting it uninstalls it", async function () {
+    // A second Strimzi release: the first owns the chart's cluster-wide objects, so Helm refuses it.
+    const broken = {
+      apiVersion: "helm.toolkit.fluxcd.io/v2",
+      kind: "HelmRelease",
+      metadata: { name: "broken", namespace: "flux-system" },
+      spec: {
+        interval: "30m",
+        releaseName: "broken",
+        targetNamespace: "kafka",
+        chartRef: { kind: "OCIRepository", name: "strimzi-chart", namespace: "flux-system" },
+      },
+    };
+    const file = join(work, "broken.json");
+    writeFileSync(file, JSON.stringify(broken));
+    await kubectl("apply", "-f", file);
+    const waited = await kubectl(
+      "wait",
+      "helmrelease/broken",
+      "-n",
+      "flux-system",
+      "--for=jsonpath={.status.conditions[0].status}=False",
+      "--timeout=60s",
+    );
+    assert.match(waited, /condition met/);
+    const ready = JSON.parse(await kubectl("get", "helmrelease/broken", "-n", "flux-system", "-o", "json")).status.conditions[0];
+    assert.equal(ready.reason, "InstallFailed");
+    assert.match(
+      ready.message,
+      /ClusterRole "strimzi-cluster-operator-namespaced" .* exists and cannot be imported into the current release/,
+    );
+    await kubectl("delete", "-f", file, "--timeout=60s");
+  });
 
   it("the stack outputs describe the live cluster", async function () {
     const run = await exec("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", "dev"]);

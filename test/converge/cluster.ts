@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const tools = await buildControlPlaneTools();
   const server = await startControlPlane(tools, nodes);
   console.log(`control plane ${server.url} ready in ${server.startSeconds} s with ${nodes.length} fake node(s)`);
-  startStandIn(server, (line) => console.log(`[stand-in] ${line}`));
+  startStandIn(server, tools.helm, (line) => console.log(`[stand-in] ${line}`));
 
   // kind names the cluster, user and context kind-<name>.
   const kubeconfig = parse(readFileSync(server.kubeconfig, "utf8"));

@@ -1,18 +1,18 @@
 // CONTROLLER STAND-IN — not Flux, not Strimzi. The Flux controllers that the real `flux install`
 // deploys run as kwok fake pods (no container runs), and the Strimzi operator cannot be had here, so
-// this loop does, in outline, what their reconcilers would report and create:
-//   - OCIRepository, HelmRepository: Ready (as if the chart were fetched);
-//   - HelmRelease: Ready once its source (chartRef, or chart.spec.sourceRef) is Ready; for the Strimzi
-//     and KEDA charts it first installs their CRDs from $KAFKA_K8S_CRD_DIR, as helm-controller would
-//     from the chart (KEDA's operator itself does not run: no ScaledObject is acted on);
-//   - KafkaNodePool: Ready once the Strimzi release is Ready;
+// this loop does what their reconcilers would:
+//   - Flux sources and HelmReleases: real Helm installs the real upstream charts (./helm-releases.ts says
+//     how that differs from helm-controller); the operators' CRDs come from their charts;
+//   - KafkaNodePool: Ready once the Strimzi release is Ready (Strimzi's operator is a fake pod here);
 //   - Kafka: Ready once the Strimzi release and every node pool labelled for it are Ready, after
 //     making the bootstrap Service and the cluster CA Secret (owned by the Kafka, as Strimzi's are);
 //   - KafkaTopic, KafkaUser: Ready once their Kafka is Ready; a KafkaUser gets its Secret.
-// No broker runs: the Service leads nowhere and the CA/password are throwaway values.
+// No broker runs: the Service leads nowhere and the CA/password are throwaway values. KEDA's and the
+// Prometheus operator's pods are fake too: no ScaledObject or PodMonitor is acted on.
 import { randomBytes } from "crypto";
 import { request } from "https";
-import { ApiServer, installCrds } from "../support/apiserver";
+import { ApiServer } from "../support/apiserver";
+import { Api, HelmReleases } from "./helm-releases";
 
 type Obj = Record<string, any>;
 
@@ -21,14 +21,6 @@ interface Kind {
   readonly version: string;
   readonly plural: string;
 }
-const ociRepository: Kind = { group: "source.toolkit.fluxcd.io", version: "v1", plural: "ocirepositories" };
-const helmRepository: Kind = { group: "source.toolkit.fluxcd.io", version: "v1", plural: "helmrepositories" };
-/** The API group of the CRDs each chart brings, recognised by the chart's name. */
-const chartCrdGroups: [RegExp, string][] = [
-  [/strimzi-kafka-operator/, "kafka.strimzi.io"],
-  [/^keda$/, "keda.sh"],
-];
-const helmRelease: Kind = { group: "helm.toolkit.fluxcd.io", version: "v2", plural: "helmreleases" };
 const strimzi = (plural: string): Kind => ({ group: "kafka.strimzi.io", version: "v1", plural });
 const kafkaKind = strimzi("kafkas");
 const nodePoolKind = strimzi("kafkanodepools");
@@ -41,7 +33,8 @@ export interface StandIn {
   stop(): void;
 }
 
-export function startStandIn(server: ApiServer, log: (line: string) => void): StandIn {
+/** Starts the loop against `server`; `helm` is the Helm CLI that installs the charts. */
+export function startStandIn(server: ApiServer, helm: string, log: (line: string) => void): StandIn {
   const call = (method: string, path: string, body?: unknown, contentType = "application/json") =>
     new Promise<{ status: number; body: Obj }>((resolve, reject) => {
       const req = request(
@@ -75,41 +68,44 @@ export function startStandIn(server: ApiServer, log: (line: string) => void): St
 
   const list = async (kind: Kind): Promise<Obj[]> => {
     const res = await call("GET", `/apis/${kind.group}/${kind.version}/${kind.plural}`);
-    // 404: the CRD is not installed yet (Flux not installed, Strimzi release not Ready).
+    // 404: the CRD is not installed yet (Flux not installed, Strimzi's chart not installed).
     return res.status === 200 ? (res.body.items as Obj[]) : [];
   };
   const ready = (o: Obj | undefined): boolean =>
     !!o &&
     o.status?.observedGeneration === o.metadata.generation &&
     (o.status?.conditions ?? []).some((c: Obj) => c.type === "Ready" && c.status === "True");
-  const markReady = async (kind: Kind, o: Obj, status: Obj = {}): Promise<void> => {
+  const statusPath = (kind: Kind, o: Obj) =>
+    `/apis/${kind.group}/${kind.version}/namespaces/${o.metadata.namespace}/${kind.plural}/${o.metadata.name}`;
+  const setReady = async (kind: Kind, o: Obj, isReady: boolean, reason: string, message: string, status: Obj = {}): Promise<void> => {
     const generation = o.metadata.generation;
-    const path = `/apis/${kind.group}/${kind.version}/namespaces/${o.metadata.namespace}/${kind.plural}/${o.metadata.name}/status`;
+    const condition = { type: "Ready", status: isReady ? "True" : "False", reason, observedGeneration: generation, message };
+    const previous = (o.status?.conditions ?? []).find((c: Obj) => c.type === "Ready");
+    const transition = previous?.status === condition.status ? previous.lastTransitionTime : new Date().toISOString();
     const res = await call(
       "PATCH",
-      path,
-      {
-        status: {
-          ...status,
-          observedGeneration: generation,
-          conditions: [
-            {
-              type: "Ready",
-              status: "True",
-              reason: "StandIn",
-              observedGeneration: generation,
-              message: "marked Ready by the convergence stage's controller stand-in",
-              lastTransitionTime: new Date().toISOString(),
-            },
-          ],
-        },
-      },
+      `${statusPath(kind, o)}/status`,
+      { status: { ...status, observedGeneration: generation, conditions: [{ ...condition, lastTransitionTime: transition }] } },
       "application/merge-patch+json",
     );
     if (res.status !== 200)
-      throw new Error(`marking ${kind.plural} ${o.metadata.name} Ready: HTTP ${res.status} ${JSON.stringify(res.body)}`);
-    log(`${kind.plural} ${o.metadata.namespace}/${o.metadata.name} generation ${generation}: Ready`);
+      throw new Error(`setting ${kind.plural} ${o.metadata.name} Ready=${isReady}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+    log(
+      `${kind.plural} ${o.metadata.namespace}/${o.metadata.name} generation ${generation}: Ready=${isReady} (${reason}) ${isReady ? "" : message}`,
+    );
   };
+  const markReady = (kind: Kind, o: Obj, status: Obj = {}) =>
+    setReady(kind, o, true, "StandIn", "marked Ready by the convergence stage's controller stand-in", status);
+  const api: Api = {
+    list: (group, version, plural) => list({ group, version, plural }),
+    setReady: (group, version, plural, o, isReady, reason, message, status) =>
+      setReady({ group, version, plural }, o, isReady, reason, message, status),
+    patch: async (group, version, plural, o, patch) => {
+      const res = await call("PATCH", statusPath({ group, version, plural }, o), patch, "application/merge-patch+json");
+      if (res.status !== 200) throw new Error(`patching ${plural} ${o.metadata.name}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+    },
+  };
+  const releases = new HelmReleases(server, helm, api, log);
   const create = async (path: string, object: Obj): Promise<void> => {
     const res = await call("POST", path, object);
     if (res.status !== 201 && res.status !== 409)
@@ -119,45 +115,13 @@ export function startStandIn(server: ApiServer, log: (line: string) => void): St
   const ownedBy = (o: Obj) => [{ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, uid: o.metadata.uid, controller: true }];
   const b64 = (s: string) => Buffer.from(s).toString("base64");
 
-  const installed = new Set<string>();
-  const isStrimziChart = (chart: string) => /strimzi-kafka-operator/.test(chart);
-
   const tick = async (): Promise<void> => {
-    const sources: { kind: string; object: Obj }[] = [];
-    for (const [kind, plural] of [
-      ["OCIRepository", ociRepository],
-      ["HelmRepository", helmRepository],
-    ] as const) {
-      for (const repo of await list(plural)) {
-        if (!ready(repo)) await markReady(plural, repo, { url: repo.spec.url });
-        sources.push({ kind, object: repo });
-      }
-    }
-
-    let strimziReady = false;
-    for (const release of await list(helmRelease)) {
-      // chartRef names an OCIRepository (the chart is its URL); chart.spec names the chart and its repository.
-      const ref = release.spec.chartRef ?? release.spec.chart?.spec?.sourceRef ?? {};
-      const source = sources.find(
-        (s) =>
-          s.kind === ref.kind &&
-          s.object.metadata.name === ref.name &&
-          s.object.metadata.namespace === (ref.namespace ?? release.metadata.namespace),
-      )?.object;
-      const chart = release.spec.chart?.spec?.chart ?? source?.spec?.url ?? "";
-      if (ready(release)) {
-        strimziReady ||= isStrimziChart(chart);
-        continue;
-      }
-      if (!ready(source)) continue;
-      const group = chartCrdGroups.find(([pattern]) => pattern.test(chart.split("/").pop() ?? ""))?.[1];
-      if (group && !installed.has(group)) {
-        const names = await installCrds(server, (crd) => crd.group === group);
-        installed.add(group);
-        log(`installed the ${group} CRDs from the CRD directory: ${names.join(", ")}`);
-      }
-      await markReady(helmRelease, release);
-    }
+    await releases.tick();
+    // Strimzi acts once its operator runs: the chart's Deployment rolled out (as a fake pod).
+    const operators = await call("GET", "/apis/apps/v1/deployments?fieldSelector=metadata.name%3Dstrimzi-cluster-operator");
+    const strimziReady = ((operators.body.items ?? []) as Obj[]).some(
+      (d) => d.spec.replicas > 0 && d.status?.availableReplicas === d.spec.replicas,
+    );
     if (!strimziReady) return;
 
     const pools = await list(nodePoolKind);
@@ -222,11 +186,15 @@ export function startStandIn(server: ApiServer, log: (line: string) => void): St
 
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let lastError = "";
   const loop = async () => {
     try {
       await tick();
+      lastError = "";
     } catch (e) {
-      log(`error (retrying): ${(e as Error).message}`);
+      // Logged once until it changes: a tick retries every 250 ms.
+      if ((e as Error).message !== lastError) log(`error (retrying): ${(e as Error).message}`);
+      lastError = (e as Error).message;
     }
     if (!stopped) timer = setTimeout(loop, 250);
   };
@@ -235,6 +203,7 @@ export function startStandIn(server: ApiServer, log: (line: string) => void): St
     stop: () => {
       stopped = true;
       clearTimeout(timer);
+      releases.dispose();
     },
   };
 }
