@@ -68,10 +68,16 @@ echo "the cluster's API server does not answer: nothing left to uninstall" >&2`,
               }
             : {}),
         },
-        // Re-run on a new version or mode; a rotated token alone changes nothing on the cluster.
-        triggers: [settings.mode, settings.version, github?.owner, github?.repository, github?.branch, github?.path],
       },
-      { parent: this },
+      {
+        parent: this,
+        // A new version, mode, repository or cluster changes the script or its environment, which re-runs
+        // it in place (`flux install` and `flux bootstrap` upgrade what is there). No triggers: a trigger
+        // replaces the command, and Pulumi replaces create-first, so the old command's `flux uninstall`
+        // would run last, on the Flux just upgraded. Stacks made before this hold triggers in their state;
+        // ignoring them keeps those stacks from that replacement too.
+        ignoreChanges: ["triggers"],
+      },
     );
 
     this.registerOutputs({ namespace: this.namespace });

@@ -9,6 +9,7 @@ import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rea
 import { tmpdir } from "os";
 import { dirname, join } from "path";
 import { parse } from "yaml";
+import { pinned } from "../components/config/pinned";
 import { buildControlPlaneTools, kubectlPath } from "../test/support/apiserver";
 import { chartDirectory, chartDirVariable } from "../test/support/charts";
 import { EngineProject, engineEnv, engineProject } from "../test/support/engine";
@@ -279,6 +280,23 @@ describe("convergence: the real Pulumi engine drives the dev stack on a local co
   it("a second run is a no-op (`pulumi preview --expect-no-changes`)", async function () {
     const preview = await pulumi("preview", "--expect-no-changes");
     assert.equal(preview.code, 0, `preview found changes: ${tailOf(preview, 60)}`);
+  });
+
+  it("a new fluxVersion upgrades Flux in place: an update of its command, never a replacement that uninstalls it", async function () {
+    // Pulumi replaces create-first: a replaced Flux command would run the old one's `flux uninstall` last.
+    await project!.setConfig("dev", "kafka-on-k8s:fluxVersion", "2.9.5");
+    try {
+      const preview = await project!.pulumi(["preview", "--json", "--stack", "dev"]);
+      assert.equal(preview.code, 0, `preview failed: ${preview.stderr.slice(-2000)}`);
+      const flux = preview.steps.filter((s) => s.urn.endsWith("::flux-install"));
+      assert.deepEqual(
+        flux.map((s) => s.op),
+        ["update"],
+        "the Flux command must be updated in place",
+      );
+    } finally {
+      await project!.setConfig("dev", "kafka-on-k8s:fluxVersion", pinned.flux);
+    }
   });
 
   it("a new kindWorkers replaces the cluster and re-creates everything on the new one", async function () {

@@ -4,6 +4,7 @@ import { spawnSync } from "child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
+import { pinned } from "../../components/config/pinned";
 import { knownVariables, loadConfig as loadAppConfig } from "../../sample-app/src/config";
 import { DeclaredResource, fakeKubeconfig, ofType, ProgramRun, runProgram } from "../support/program";
 
@@ -119,7 +120,10 @@ function wiring(stack: "dev" | "do", runOf: () => ProgramRun) {
     assert.match(flux.create, /flux install --version="v\$FLUX_VERSION"/);
     assert.match(flux.create, /flux check/);
     assert.match(flux.delete, /flux uninstall/);
-    assert.strictEqual(flux.environment.FLUX_VERSION, "2.9.4");
+    assert.strictEqual(flux.environment.FLUX_VERSION, pinned.flux);
+    // Triggers would replace the command, and a create-first replacement uninstalls the Flux just upgraded.
+    assert.strictEqual(flux.triggers, undefined);
+    assert.deepStrictEqual(commandNamed(runOf(), "flux-install").ignoreChanges, ["triggers"]);
     assert.doesNotMatch(flux.create + flux.delete, /apiVersion: v1|token:/, "kubeconfig text in the script");
   });
 
