@@ -1,11 +1,10 @@
 // The sample app's Deployments and, with appAutoscaling, KEDA scaling its consumers on lag.
 import { z } from "zod";
 import { PRODUCE_RATE_MAX } from "../../sample-app/src/contract";
-import { pinned } from "./pinned";
 import { Problems, Resolved } from "./problems";
 import type { ParsedSettings } from "./schema";
 import type { TopicSettings } from "./topics";
-import { bool, dnsLabel, nonNegativeInt, positiveInt, reservedNamespaces, semver } from "./validators";
+import { bool, chartVersion, dnsLabel, nonNegativeInt, positiveInt, reservedNamespaces } from "./validators";
 
 /** The KEDA release that scales the consumers. */
 export interface KedaSettings {
@@ -67,7 +66,7 @@ export const appShape = {
   appMaxConsumerReplicas: positiveInt("replica count", 10_000).optional(),
   appLagThreshold: positiveInt("message count", 1_000_000).optional(),
   appScaleDownStabilizationSeconds: nonNegativeInt(3600).optional(),
-  kedaChartVersion: semver.default(pinned.kedaChart),
+  kedaChartVersion: chartVersion("kedaChart"),
   kedaNamespace: dnsLabel.default("keda"),
 };
 

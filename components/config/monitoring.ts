@@ -1,8 +1,7 @@
 // Prometheus and Grafana (kube-prometheus-stack): several more pods, so on by default on DOKS only.
-import { pinned } from "./pinned";
 import { Problems, Resolved } from "./problems";
 import type { ParsedSettings } from "./schema";
-import { bool, dnsLabel, reservedNamespaces, semver } from "./validators";
+import { bool, chartVersion, dnsLabel, reservedNamespaces } from "./validators";
 
 /** The kube-prometheus-stack release. */
 export interface MonitoringSettings {
@@ -16,7 +15,7 @@ export interface MonitoringSettings {
 export const monitoringShape = {
   // Its default depends on clusterKind, decided by resolveMonitoring.
   monitoring: bool.optional(),
-  monitoringChartVersion: semver.default(pinned.prometheusStackChart),
+  monitoringChartVersion: chartVersion("prometheusStackChart"),
   monitoringNamespace: dnsLabel.default("monitoring"),
 };
 

@@ -22,5 +22,11 @@ export const pinned: {
   readonly kafka: string;
 } = versions;
 
+/** A chart the program installs: its pin in `pinned`, and the lowest version it can use. */
+export type Chart = "strimziChart" | "kedaChart" | "prometheusStackChart";
+
+/** The lowest version of each chart that serves what the program declares, and what that is. */
+export const chartMinimums: Readonly<Record<Chart, { readonly version: string; readonly reason: string }>> = versions.chartMinimums;
+
 /** Kafka versions the pinned Strimzi operator can run (from its release notes and CRDs). */
 export const supportedKafkaVersions: readonly [string, ...string[]] = versions.supportedKafkaVersions as [string, ...string[]];

@@ -1,8 +1,7 @@
 // The Strimzi operator's release and the namespace it runs in, apart from the Kafka namespace it watches.
-import { pinned } from "./pinned";
 import { Problems, Resolved } from "./problems";
 import type { ParsedSettings } from "./schema";
-import { dnsLabel, positiveInt, refuseReservedNamespace, semver } from "./validators";
+import { chartVersion, dnsLabel, positiveInt, refuseReservedNamespace } from "./validators";
 
 /** The Strimzi operator release. */
 export interface StrimziSettings {
@@ -18,7 +17,7 @@ export interface StrimziSettings {
 
 /** The Strimzi operator's settings and their schema. */
 export const strimziShape = {
-  strimziChartVersion: semver.default(pinned.strimziChart),
+  strimziChartVersion: chartVersion("strimziChart"),
   strimziReplicas: positiveInt("replica count").default(1),
   strimziNamespace: dnsLabel.default("strimzi-system"),
 };

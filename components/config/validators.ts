@@ -1,5 +1,7 @@
 // Validators and rules more than one concern applies, written once so they cannot drift apart.
+import { gte, parse } from "semver";
 import { z } from "zod";
+import { type Chart, chartMinimums, pinned } from "./pinned";
 import type { Problems } from "./problems";
 
 // Pulumi hands every value over as text; an empty one would coerce to 0 and slip through as a number.
@@ -16,7 +18,21 @@ export const nonNegativeInt = (max: number) =>
     .refine((n) => n <= max, { error: `must be ≤ ${max}` });
 // Only the two words the error names: zod's defaults would also take y/n, yes/no, on/off, 1/0, enabled/disabled.
 export const bool = z.stringbool({ truthy: ["true"], falsy: ["false"], error: "must be true or false" });
-export const semver = z.string().regex(/^\d+\.\d+\.\d+$/, { error: "must be an exact version MAJOR.MINOR.PATCH, e.g. 1.2.0" });
+// semver's parse also takes a leading "v", a pre-release and build metadata; none is an exact release.
+export const semver = z.string().refine(
+  (v) => {
+    const version = parse(v);
+    return version?.version === v && version.prerelease.length === 0;
+  },
+  { error: "must be an exact version MAJOR.MINOR.PATCH, e.g. 1.2.0", abort: true },
+);
+/** An exact version of `chart`, defaulting to its pin, refused below the lowest version the program can use. */
+export const chartVersion = (chart: Chart) =>
+  semver
+    .refine((v) => gte(v, chartMinimums[chart].version), {
+      error: `must be ≥ ${chartMinimums[chart].version}, ${chartMinimums[chart].reason}`,
+    })
+    .default(pinned[chart]);
 export const quantity = z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/, {
   error: "must be a Kubernetes quantity such as 10Gi or 500Mi",
 });

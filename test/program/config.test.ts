@@ -3,6 +3,7 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseConfig } from "../../components/config";
+import { chartMinimums, pinned } from "../../components/config/pinned";
 import { project, runProgram, StackName, stackValues, testSecrets } from "../support/program";
 
 const p = (key: string) => `${project}:${key}`;
@@ -127,6 +128,27 @@ const table: [string, StackName, Record<string, unknown>, Record<string, string>
     { strimziChartVersion: "1.2" },
     undefined,
     /^kafka-on-k8s:strimziChartVersion = "1.2": must be an exact version MAJOR.MINOR.PATCH/,
+  ],
+  [
+    "a Strimzi chart release candidate",
+    "dev",
+    { strimziChartVersion: "1.2.0-rc1" },
+    undefined,
+    /^kafka-on-k8s:strimziChartVersion = "1.2.0-rc1": must be an exact version MAJOR.MINOR.PATCH/,
+  ],
+  [
+    "a Strimzi chart version with a leading zero",
+    "dev",
+    { strimziChartVersion: "1.02.0" },
+    undefined,
+    /^kafka-on-k8s:strimziChartVersion = "1.02.0": must be an exact version MAJOR.MINOR.PATCH/,
+  ],
+  [
+    "a Strimzi chart without kafka.strimzi.io/v1",
+    "dev",
+    { strimziChartVersion: "0.40.0" },
+    undefined,
+    /^kafka-on-k8s:strimziChartVersion = "0.40.0": must be ≥ 0\.49\.0, the first release serving kafka\.strimzi\.io\/v1/,
   ],
   ["malformed Flux version", "dev", { fluxVersion: "v2.9.4" }, undefined, /^kafka-on-k8s:fluxVersion = "v2.9.4": must be an exact version/],
   [
@@ -431,6 +453,13 @@ const table: [string, StackName, Record<string, unknown>, Record<string, string>
     /^kafka-on-k8s:kedaChartVersion = "2.20": must be an exact version MAJOR.MINOR.PATCH/,
   ],
   [
+    "a KEDA chart whose kafka trigger ignores sasl and tls in the ScaledObject",
+    "do",
+    { kedaChartVersion: "2.9.3" },
+    undefined,
+    /^kafka-on-k8s:kedaChartVersion = "2.9.3": must be ≥ 2\.10\.0, /,
+  ],
+  [
     "KEDA in the Kafka namespace",
     "dev",
     { kedaNamespace: "kafka" },
@@ -453,6 +482,13 @@ const table: [string, StackName, Record<string, unknown>, Record<string, string>
     { monitoringChartVersion: "88" },
     undefined,
     /^kafka-on-k8s:monitoringChartVersion = "88": must be an exact version MAJOR.MINOR.PATCH/,
+  ],
+  [
+    "a kube-prometheus-stack chart that ignores podMonitorSelectorNilUsesHelmValues",
+    "do",
+    { monitoringChartVersion: "63.1.0" },
+    undefined,
+    /^kafka-on-k8s:monitoringChartVersion = "63.1.0": must be ≥ 64\.0\.0, /,
   ],
   [
     "monitoring in KEDA's namespace",
@@ -485,6 +521,17 @@ describe("stack configuration", () => {
     const doStack = parse("do", {});
     assert.strictEqual(doStack.cluster.provider.kind, "doks");
     assert.strictEqual(doStack.kafka.minInsyncReplicas, 2);
+  });
+
+  it("accepts each chart at its lowest usable version and at its pin", () => {
+    const lowest = [chartMinimums.strimziChart.version, chartMinimums.kedaChart.version, chartMinimums.prometheusStackChart.version];
+    const atLowest = parse("do", { strimziChartVersion: lowest[0], kedaChartVersion: lowest[1], monitoringChartVersion: lowest[2] });
+    assert.deepStrictEqual([atLowest.strimzi.chartVersion, atLowest.keda?.chartVersion, atLowest.monitoring?.chartVersion], lowest);
+    const atPin = parse("do", { strimziChartVersion: undefined, kedaChartVersion: undefined, monitoringChartVersion: undefined });
+    assert.deepStrictEqual(
+      [atPin.strimzi.chartVersion, atPin.keda?.chartVersion, atPin.monitoring?.chartVersion],
+      [pinned.strimziChart, pinned.kedaChart, pinned.prometheusStackChart],
+    );
   });
 
   it("derives replication factor and min.insync.replicas from the broker count", () => {
