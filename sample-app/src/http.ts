@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from "node:path";
 import { z } from "zod";
 import type { App } from "./app";
+import type { AppConfig } from "./config";
 import { ENV } from "./contract";
 
 const STATIC: Record<string, { readonly file: string; readonly type: string }> = {
@@ -12,6 +13,15 @@ const STATIC: Record<string, { readonly file: string; readonly type: string }> =
 };
 
 const MAX_BODY = 1 << 20;
+
+/** How long a client refused for HTTP_MAX_BODIES should wait: bodies are read in well under a second on a healthy link. */
+const BUSY_RETRY_AFTER_SECONDS = 1;
+
+class BodyTooLarge extends Error {
+  constructor() {
+    super(`body larger than ${MAX_BODY} bytes`);
+  }
+}
 
 const ownMessage = z.object({ key: z.string().min(1).max(256).optional(), value: z.string().max(100_000) });
 const postBody = z.union([
@@ -27,24 +37,37 @@ function send(res: ServerResponse, status: number, body: unknown, type = "applic
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
+    if (Number(req.headers["content-length"]) > MAX_BODY) return reject(new BodyTooLarge());
     let size = 0;
     const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY) {
-        reject(new Error(`body larger than ${MAX_BODY} bytes`));
-        req.destroy();
+        // Keep nothing more: the rest flows on to no listener until the 413 closes the connection.
+        req.off("data", onData);
+        chunks.length = 0;
+        reject(new BodyTooLarge());
       } else chunks.push(c);
-    });
+    };
+    req.on("data", onData);
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });
 }
 
-/** The HTTP API and dashboard; every asset is served from this process (no CDN). */
-export function createHttpServer(app: App, publicDir: string): Server {
+/**
+ * The HTTP API and dashboard; every asset is served from this process (no CDN). Slow clients are cut off
+ * after the configured timeouts and at most `httpMaxBodies` request bodies are held at once.
+ */
+export function createHttpServer(
+  app: App,
+  publicDir: string,
+  config: Pick<AppConfig, "httpHeadersTimeoutMs" | "httpRequestTimeoutMs" | "httpMaxBodies">,
+): Server {
   // Loaded once: the image's root filesystem is read-only and the files never change at run time.
   const assets = new Map(Object.entries(STATIC).map(([path, a]) => [path, { ...a, body: readFileSync(join(publicDir, a.file)) }]));
+
+  let bodies = 0;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { pathname: path, searchParams: query } = new URL(req.url ?? "/", "http://local");
@@ -67,13 +90,26 @@ export function createHttpServer(app: App, publicDir: string): Server {
     }
     if (req.method === "POST" && path === "/messages") {
       if (!app.producer) return send(res, 409, { error: `this process has ${ENV.role}=consumer; POST /messages needs producer or both` });
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(await readBody(req));
-      } catch (err) {
-        return send(res, 400, { error: `body must be JSON: ${(err as Error).message}` });
+      if (bodies >= config.httpMaxBodies) {
+        return send(
+          res,
+          503,
+          { error: `${bodies} request bodies are being read, the most ${ENV.httpMaxBodies} allows; retry` },
+          "application/json",
+          { "retry-after": String(BUSY_RETRY_AFTER_SECONDS) },
+        );
       }
-      const body = postBody.safeParse(parsed);
+      // The slot is held until the body is parsed; what the producer then holds is bounded by PRODUCE_RESEND_MAX_BYTES.
+      bodies++;
+      let body: ReturnType<typeof postBody.safeParse>;
+      try {
+        body = postBody.safeParse(JSON.parse(await readBody(req)));
+      } catch (err) {
+        if (err instanceof BodyTooLarge) return send(res, 413, { error: err.message }, "application/json", { connection: "close" });
+        return send(res, 400, { error: `body must be JSON: ${(err as Error).message}` });
+      } finally {
+        bodies--;
+      }
       if (!body.success) {
         return send(res, 400, {
           error: 'expected {"key"?: string, "value": string} or {"messages": [{"key"?, "value"}, ...]}',
@@ -87,7 +123,15 @@ export function createHttpServer(app: App, publicDir: string): Server {
     return send(res, 405, { error: `${req.method} ${path} not allowed` });
   }
 
-  return createServer((req, res) => {
-    handle(req, res).catch((err) => send(res, 500, { error: String(err) }));
-  });
+  return createServer(
+    {
+      headersTimeout: config.httpHeadersTimeoutMs,
+      requestTimeout: config.httpRequestTimeoutMs,
+      // Node looks for expired requests this often (default 30 s): a timeout of a few seconds needs more.
+      connectionsCheckingInterval: 1000,
+    },
+    (req, res) => {
+      handle(req, res).catch((err) => send(res, 500, { error: String(err) }));
+    },
+  );
 }
