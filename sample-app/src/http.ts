@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { App } from "./app";
 import type { AppConfig } from "./config";
-import { ENV } from "./contract";
+import { ENV, HTTP_PORT, KUBERNETES } from "./contract";
 
 const STATIC: Record<string, { readonly file: string; readonly type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
@@ -13,6 +13,28 @@ const STATIC: Record<string, { readonly file: string; readonly type: string }> =
 };
 
 const MAX_BODY = 1 << 20;
+
+// Sent with every answer. The page loads its own script and stylesheet and fetches /api/stats and
+// /messages: nothing else, from nowhere else, and no other site may frame it (X-Frame-Options for
+// browsers that ignore frame-ancestors). Its inline colours are set through element.style (CSSOM),
+// which style-src does not govern.
+const SECURITY_HEADERS = {
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+};
+
+// The kubelet's probes and Prometheus address the pod by its IP, so these answer whatever the Host; they
+// change nothing and show no more than the metrics.
+const PROBES = new Set(["/healthz", "/readyz", "/metrics"]);
+
+// Hosts a browser names when it reaches the app through `kubectl port-forward` (any local port), or a
+// client in the cluster through the Service (its port; a Service name is a DNS label, no regex
+// metacharacters). A page that rebinds its own DNS name to the app still names its own host.
+const LOOPBACK_HOST = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/;
+const SERVICE_HOST = new RegExp(`^${KUBERNETES.service}(?:\\.[a-z0-9-]{1,63}\\.svc(?:\\.cluster\\.local)?)?:${HTTP_PORT}$`);
 
 /** How long a client refused for HTTP_MAX_BODIES should wait: bodies are read in well under a second on a healthy link. */
 const BUSY_RETRY_AFTER_SECONDS = 1;
@@ -31,7 +53,7 @@ const postBody = z.union([
 
 function send(res: ServerResponse, status: number, body: unknown, type = "application/json", headers: Record<string, string> = {}): void {
   const text = typeof body === "string" ? body : JSON.stringify(body);
-  res.writeHead(status, { "content-type": type, "cache-control": "no-store", ...headers });
+  res.writeHead(status, { ...SECURITY_HEADERS, "content-type": type, "cache-control": "no-store", ...headers });
   res.end(text);
 }
 
@@ -57,7 +79,8 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 /**
  * The HTTP API and dashboard; every asset is served from this process (no CDN). Slow clients are cut off
- * after the configured timeouts and at most `httpMaxBodies` request bodies are held at once.
+ * after the configured timeouts, at most `httpMaxBodies` request bodies are held at once, and only the
+ * port-forward's and the Service's Host names (and same-origin pages, for POST) are answered.
  */
 export function createHttpServer(
   app: App,
@@ -71,6 +94,16 @@ export function createHttpServer(
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { pathname: path, searchParams: query } = new URL(req.url ?? "/", "http://local");
+    const host = (req.headers.host ?? "").toLowerCase();
+    if (!PROBES.has(path) && !LOOPBACK_HOST.test(host) && !SERVICE_HOST.test(host)) {
+      return send(res, 403, {
+        error: `Host ${JSON.stringify(host)} is not this app's: use localhost or 127.0.0.1 (kubectl port-forward) or the Service ${KUBERNETES.service}:${HTTP_PORT}`,
+      });
+    }
+    const origin = req.headers.origin;
+    if (req.method !== "GET" && req.method !== "HEAD" && origin !== undefined && origin.toLowerCase() !== `http://${host}`) {
+      return send(res, 403, { error: `Origin ${JSON.stringify(origin)} may not ${req.method} here: only the dashboard's own pages may` });
+    }
     if (req.method === "GET" || req.method === "HEAD") {
       const asset = assets.get(path);
       if (asset) return send(res, 200, asset.body.toString(), asset.type);
