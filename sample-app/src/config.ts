@@ -160,9 +160,9 @@ const fields = {
   httpPort: int(ENV.httpPort, 0, 65535, HTTP_PORT),
   httpHeadersTimeoutMs: int(ENV.httpHeadersTimeoutMs, 1000, 300_000, 10_000),
   httpRequestTimeoutMs: int(ENV.httpRequestTimeoutMs, 1000, 300_000, 30_000),
-  // 48 bodies of 1 MiB at once took a process that also consumes from 72 to 387 MiB of RSS, past the pod's
-  // 256 MiB limit (the body, its string, the parsed messages, the produce request, then the fetch of it);
-  // with at most 4 read at once the peak was 154-161 MiB (test/sample-app/abuse.test.ts).
+  // 48 bodies of 1 MiB at once took a process that also consumes from ~70 to 356-387 MiB of RSS, past the
+  // pod's 256 MiB limit (the body, its string, the parsed messages, the produce request, then the fetch of
+  // it); with at most 4 read at once the peak was 150-164 MiB (test/sample-app/abuse.test.ts).
   httpMaxBodies: int(ENV.httpMaxBodies, 1, 1000, 4),
   clientId: z.string().default(`sample-app-${hostname()}`),
   fromBeginning: oneOf(ENV.fromBeginning, ["true", "false"], "true"),
