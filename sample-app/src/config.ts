@@ -49,6 +49,12 @@ export interface AppConfig {
   readonly tlsCaFile?: string;
   /** HTTP listen port (0 = any free port, logged at start-up). */
   readonly httpPort: number;
+  /** A client that has not sent its request's headers this long after connecting is cut off (408). */
+  readonly httpHeadersTimeoutMs: number;
+  /** A client that has not sent its whole request (headers and body) this long after connecting is cut off (408). */
+  readonly httpRequestTimeoutMs: number;
+  /** Most `POST /messages` bodies read and parsed at once; more are answered 503 with `Retry-After`. */
+  readonly httpMaxBodies: number;
   /** Kafka client id, also shown on the dashboard. */
   readonly clientId: string;
   /** A new group starts at the earliest offset (true) or the latest (false). */
@@ -152,6 +158,12 @@ const fields = {
       message: `${ENV.tlsCaFile} must name a readable PEM file`,
     }),
   httpPort: int(ENV.httpPort, 0, 65535, HTTP_PORT),
+  httpHeadersTimeoutMs: int(ENV.httpHeadersTimeoutMs, 1000, 300_000, 10_000),
+  httpRequestTimeoutMs: int(ENV.httpRequestTimeoutMs, 1000, 300_000, 30_000),
+  // 48 bodies of 1 MiB at once took a process that also consumes from ~70 to 356-387 MiB of RSS, past the
+  // pod's 256 MiB limit (the body, its string, the parsed messages, the produce request, then the fetch of
+  // it); with at most 4 read at once the peak was 150-164 MiB (test/sample-app/abuse.test.ts).
+  httpMaxBodies: int(ENV.httpMaxBodies, 1, 1000, 4),
   clientId: z.string().default(`sample-app-${hostname()}`),
   fromBeginning: oneOf(ENV.fromBeginning, ["true", "false"], "true"),
   sessionTimeoutMs: int(ENV.sessionTimeoutMs, 6000, 300_000, 10_000),
@@ -165,6 +177,13 @@ const schema = z.object(fields).superRefine((e, ctx) => {
       code: "custom",
       path: ["maxStreams"],
       message: `${ENV.maxStreams} (${e.maxStreams}) must be at least ${ENV.keys} (${e.keys}): the generator's own keys would evict each other`,
+    });
+  }
+  if (e.httpHeadersTimeoutMs > e.httpRequestTimeoutMs) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["httpHeadersTimeoutMs"],
+      message: `${ENV.httpHeadersTimeoutMs} (${e.httpHeadersTimeoutMs}) must not exceed ${ENV.httpRequestTimeoutMs} (${e.httpRequestTimeoutMs}): the headers are part of the request`,
     });
   }
   if (Boolean(e.saslUsername) !== Boolean(e.saslPassword)) {

@@ -28,8 +28,9 @@ export const PRODUCE_RATE_MAX: number = contract.produceRateMax;
 export const CLIENT_RETRY: Readonly<typeof contract.clientRetry> = contract.clientRetry;
 
 /**
- * How the stack labels the app's pods and names its Deployments: the program sets them, the policy pack
- * recognises the app by them (its `appName` default), smoke.sh, scale.sh and collect-diagnostics.sh
- * select by them. The app itself never reads them.
+ * How the stack labels the app's pods and names its Deployments and Service: the program sets them, the
+ * policy pack recognises the app by them (its `appName` default), smoke.sh, scale.sh and
+ * collect-diagnostics.sh select by them. The app reads only `service`: a request naming it as Host came
+ * through the Service, inside the cluster (http.ts).
  */
 export const KUBERNETES: Readonly<typeof contract.kubernetes> = contract.kubernetes;

@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from "node:path";
 import { z } from "zod";
 import type { App } from "./app";
-import { ENV } from "./contract";
+import type { AppConfig } from "./config";
+import { ENV, HTTP_PORT, KUBERNETES } from "./contract";
 
 const STATIC: Record<string, { readonly file: string; readonly type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
@@ -13,6 +14,37 @@ const STATIC: Record<string, { readonly file: string; readonly type: string }> =
 
 const MAX_BODY = 1 << 20;
 
+// Sent with every answer. The page loads its own script and stylesheet and fetches /api/stats and
+// /messages: nothing else, from nowhere else, and no other site may frame it (X-Frame-Options for
+// browsers that ignore frame-ancestors). Its inline colours are set through element.style (CSSOM),
+// which style-src does not govern.
+const SECURITY_HEADERS = {
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+};
+
+// The kubelet's probes and Prometheus address the pod by its IP, so these answer whatever the Host; they
+// change nothing and show no more than the metrics.
+const PROBES = new Set(["/healthz", "/readyz", "/metrics"]);
+
+// Hosts a browser names when it reaches the app through `kubectl port-forward` (any local port), or a
+// client in the cluster through the Service (its port; a Service name is a DNS label, no regex
+// metacharacters). A page that rebinds its own DNS name to the app still names its own host.
+const LOOPBACK_HOST = /^(?:localhost|127\.0\.0\.1|\[::1\])(?::\d{1,5})?$/;
+const SERVICE_HOST = new RegExp(`^${KUBERNETES.service}(?:\\.[a-z0-9-]{1,63}\\.svc(?:\\.cluster\\.local)?)?:${HTTP_PORT}$`);
+
+/** How long a client refused for HTTP_MAX_BODIES should wait: bodies are read in well under a second on a healthy link. */
+const BUSY_RETRY_AFTER_SECONDS = 1;
+
+class BodyTooLarge extends Error {
+  constructor() {
+    super(`body larger than ${MAX_BODY} bytes`);
+  }
+}
+
 const ownMessage = z.object({ key: z.string().min(1).max(256).optional(), value: z.string().max(100_000) });
 const postBody = z.union([
   ownMessage.transform((m) => [m]),
@@ -21,33 +53,57 @@ const postBody = z.union([
 
 function send(res: ServerResponse, status: number, body: unknown, type = "application/json", headers: Record<string, string> = {}): void {
   const text = typeof body === "string" ? body : JSON.stringify(body);
-  res.writeHead(status, { "content-type": type, "cache-control": "no-store", ...headers });
+  res.writeHead(status, { ...SECURITY_HEADERS, "content-type": type, "cache-control": "no-store", ...headers });
   res.end(text);
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
+    if (Number(req.headers["content-length"]) > MAX_BODY) return reject(new BodyTooLarge());
     let size = 0;
     const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
       if (size > MAX_BODY) {
-        reject(new Error(`body larger than ${MAX_BODY} bytes`));
-        req.destroy();
+        // Keep nothing more: the rest flows on to no listener until the 413 closes the connection.
+        req.off("data", onData);
+        chunks.length = 0;
+        reject(new BodyTooLarge());
       } else chunks.push(c);
-    });
+    };
+    req.on("data", onData);
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });
 }
 
-/** The HTTP API and dashboard; every asset is served from this process (no CDN). */
-export function createHttpServer(app: App, publicDir: string): Server {
+/**
+ * The HTTP API and dashboard; every asset is served from this process (no CDN). Slow clients are cut off
+ * after the configured timeouts, at most `httpMaxBodies` request bodies are held at once, and only the
+ * port-forward's and the Service's Host names (and same-origin pages, for POST) are answered.
+ */
+export function createHttpServer(
+  app: App,
+  publicDir: string,
+  config: Pick<AppConfig, "httpHeadersTimeoutMs" | "httpRequestTimeoutMs" | "httpMaxBodies">,
+): Server {
   // Loaded once: the image's root filesystem is read-only and the files never change at run time.
   const assets = new Map(Object.entries(STATIC).map(([path, a]) => [path, { ...a, body: readFileSync(join(publicDir, a.file)) }]));
 
+  let bodies = 0;
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { pathname: path, searchParams: query } = new URL(req.url ?? "/", "http://local");
+    const host = (req.headers.host ?? "").toLowerCase();
+    if (!PROBES.has(path) && !LOOPBACK_HOST.test(host) && !SERVICE_HOST.test(host)) {
+      return send(res, 403, {
+        error: `Host ${JSON.stringify(host)} is not this app's: use localhost or 127.0.0.1 (kubectl port-forward) or the Service ${KUBERNETES.service}:${HTTP_PORT}`,
+      });
+    }
+    const origin = req.headers.origin;
+    if (req.method !== "GET" && req.method !== "HEAD" && origin !== undefined && origin.toLowerCase() !== `http://${host}`) {
+      return send(res, 403, { error: `Origin ${JSON.stringify(origin)} may not ${req.method} here: only the dashboard's own pages may` });
+    }
     if (req.method === "GET" || req.method === "HEAD") {
       const asset = assets.get(path);
       if (asset) return send(res, 200, asset.body.toString(), asset.type);
@@ -67,13 +123,26 @@ export function createHttpServer(app: App, publicDir: string): Server {
     }
     if (req.method === "POST" && path === "/messages") {
       if (!app.producer) return send(res, 409, { error: `this process has ${ENV.role}=consumer; POST /messages needs producer or both` });
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(await readBody(req));
-      } catch (err) {
-        return send(res, 400, { error: `body must be JSON: ${(err as Error).message}` });
+      if (bodies >= config.httpMaxBodies) {
+        return send(
+          res,
+          503,
+          { error: `${bodies} request bodies are being read, the most ${ENV.httpMaxBodies} allows; retry` },
+          "application/json",
+          { "retry-after": String(BUSY_RETRY_AFTER_SECONDS) },
+        );
       }
-      const body = postBody.safeParse(parsed);
+      // The slot is held until the body is parsed; what the producer then holds is bounded by PRODUCE_RESEND_MAX_BYTES.
+      bodies++;
+      let body: ReturnType<typeof postBody.safeParse>;
+      try {
+        body = postBody.safeParse(JSON.parse(await readBody(req)));
+      } catch (err) {
+        if (err instanceof BodyTooLarge) return send(res, 413, { error: err.message }, "application/json", { connection: "close" });
+        return send(res, 400, { error: `body must be JSON: ${(err as Error).message}` });
+      } finally {
+        bodies--;
+      }
       if (!body.success) {
         return send(res, 400, {
           error: 'expected {"key"?: string, "value": string} or {"messages": [{"key"?, "value"}, ...]}',
@@ -87,7 +156,15 @@ export function createHttpServer(app: App, publicDir: string): Server {
     return send(res, 405, { error: `${req.method} ${path} not allowed` });
   }
 
-  return createServer((req, res) => {
-    handle(req, res).catch((err) => send(res, 500, { error: String(err) }));
-  });
+  return createServer(
+    {
+      headersTimeout: config.httpHeadersTimeoutMs,
+      requestTimeout: config.httpRequestTimeoutMs,
+      // Node looks for expired requests this often (default 30 s): a timeout of a few seconds needs more.
+      connectionsCheckingInterval: 1000,
+    },
+    (req, res) => {
+      handle(req, res).catch((err) => send(res, 500, { error: String(err) }));
+    },
+  );
 }

@@ -18,7 +18,7 @@ function configOrExit(): AppConfig {
 const config = configOrExit();
 setLogLevel(config.logLevel);
 const app = new App(config);
-const server = createHttpServer(app, join(__dirname, "..", "public"));
+const server = createHttpServer(app, join(__dirname, "..", "public"), config);
 
 // A KafkaJS promise rejected with nobody listening must not kill a process that would recover.
 process.on("unhandledRejection", (reason) => log("error", "unhandled rejection", { reason: String(reason) }));

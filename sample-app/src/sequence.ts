@@ -165,14 +165,22 @@ export class SequenceTracker {
     return n;
   }
 
-  /** Snapshot of every stream held, for `/api/stats`. */
-  summaries(): StreamSummary[] {
-    return [...this.streams.entries()].map(([stream, s]) => ({
-      stream,
-      partition: s.partition,
-      ranges: s.ranges.map(([a, b]) => [a, b] as const),
-      duplicates: s.duplicates,
-      gaps: s.gaps(),
-    }));
+  /** Snapshot of the streams held, most recently delivered first, as many whole streams as fit in `maxBytes` of JSON. */
+  summaries(maxBytes = Infinity): StreamSummary[] {
+    const streams: StreamSummary[] = [];
+    let bytes = 2;
+    for (const [stream, s] of this.streams.entries()) {
+      const summary: StreamSummary = {
+        stream,
+        partition: s.partition,
+        ranges: s.ranges.map(([a, b]) => [a, b] as const),
+        duplicates: s.duplicates,
+        gaps: s.gaps(),
+      };
+      bytes += Buffer.byteLength(JSON.stringify(summary)) + 1;
+      if (bytes > maxBytes) break;
+      streams.push(summary);
+    }
+    return streams;
   }
 }

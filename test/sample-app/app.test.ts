@@ -334,11 +334,9 @@ describe("sample app against a real Kafka broker", function () {
       });
       await page.goto(url);
       const read = async (id: string) => Number((await page.textContent(`#${id}`))!.replace(/,/g, ""));
-      // Strings, not functions: they run in the page, and the root tsconfig has no DOM types.
-      await page.waitForFunction(`document.getElementById("ready").textContent === "ready"`, undefined, { timeout: 60_000 });
-      await page.waitForFunction(`Number(document.getElementById("consumed").textContent.replace(/,/g, "")) > 0`, undefined, {
-        timeout: 60_000,
-      });
+      // Polled from here: page.waitForFunction evaluates a string in the page, which the page's CSP forbids.
+      await waitFor("the page shows ready", async () => (await page.textContent("#ready")) === "ready", 60_000);
+      await waitFor("the page shows consumed messages", async () => (await read("consumed")) > 0, 60_000);
       const before = { produced: await read("produced"), consumed: await read("consumed") };
       await page.waitForTimeout(4000);
       const after = { produced: await read("produced"), consumed: await read("consumed") };
@@ -350,10 +348,10 @@ describe("sample app against a real Kafka broker", function () {
       assert.equal(await read("gaps"), 0);
 
       // Scaling as KEDA would do it: one replica, then a second joins the group.
-      await page.waitForFunction(`document.getElementById("replicas").textContent === "1"`, undefined, { timeout: 30_000 });
+      await waitFor("the page shows 1 replica", async () => (await page.textContent("#replicas")) === "1", 30_000);
       const joinedAt = Date.now();
       app({ KAFKA_TOPIC: t, KAFKA_GROUP_ID: t, APP_ROLE: "consumer", KAFKA_CLIENT_ID: "dashboard-demo-2" });
-      await page.waitForFunction(`document.getElementById("replicas").textContent === "2"`, undefined, { timeout: 60_000 });
+      await waitFor("the page shows 2 replicas", async () => (await page.textContent("#replicas")) === "2", 60_000);
       const seenAfterMs = Date.now() - joinedAt;
       assert.match((await page.textContent("#members"))!, /dashboard-demo-2/, "the second replica is listed");
       await page.waitForTimeout(5000);

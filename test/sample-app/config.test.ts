@@ -90,6 +90,23 @@ describe("sample app configuration", function () {
     );
   });
 
+  it("validates the HTTP server's limits, naming the variable", () => {
+    const c = loadConfig({ KAFKA_BROKERS: "a:1" });
+    assert.deepEqual([c.httpHeadersTimeoutMs, c.httpRequestTimeoutMs, c.httpMaxBodies], [10_000, 30_000, 4]);
+    assert.throws(
+      () => loadConfig({ KAFKA_BROKERS: "a:1", HTTP_MAX_BODIES: "0" }),
+      /HTTP_MAX_BODIES must be an integer from 1 to 1000; got "0"/,
+    );
+    assert.throws(
+      () => loadConfig({ KAFKA_BROKERS: "a:1", HTTP_REQUEST_TIMEOUT_MS: "30s" }),
+      /HTTP_REQUEST_TIMEOUT_MS must be an integer from 1000 to 300000; got "30s"/,
+    );
+    assert.throws(
+      () => loadConfig({ KAFKA_BROKERS: "a:1", HTTP_HEADERS_TIMEOUT_MS: "20000", HTTP_REQUEST_TIMEOUT_MS: "5000" }),
+      /HTTP_HEADERS_TIMEOUT_MS \(20000\) must not exceed HTTP_REQUEST_TIMEOUT_MS \(5000\)/,
+    );
+  });
+
   it("never echoes the SASL password in an error", () => {
     assert.throws(
       () => loadConfig({ KAFKA_BROKERS: "a:1", KAFKA_SASL_PASSWORD: "s3cret-value" }),

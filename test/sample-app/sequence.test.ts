@@ -37,6 +37,19 @@ describe("sample app sequence tracker", () => {
     assert.equal(t.summaries().length, 2);
   });
 
+  it("lists only as many whole streams as fit in the byte budget, most recently delivered first", () => {
+    const t = new SequenceTracker();
+    for (let i = 0; i < 100; i++) t.record(`p|k${i}`, 0, 0);
+    const budget = 1000;
+    const listed = t.summaries(budget);
+    assert.ok(listed.length > 0 && listed.length < 100, `${listed.length} listed`);
+    assert.ok(Buffer.byteLength(JSON.stringify(listed)) <= budget, `${Buffer.byteLength(JSON.stringify(listed))} bytes`);
+    const next = t.summaries().slice(0, listed.length + 1);
+    assert.deepEqual(listed, next.slice(0, listed.length), "the first ones of the full list");
+    assert.ok(Buffer.byteLength(JSON.stringify(next)) > budget, "one more would not fit");
+    assert.equal(listed[0].stream, "p|k99");
+  });
+
   it("does not count a hand-over from another replica as a gap", () => {
     const t = new SequenceTracker();
     for (const s of [0, 1, 2]) t.record("p|k", 3, s);
