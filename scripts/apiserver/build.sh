@@ -3,7 +3,7 @@
 # Builds the local control plane's tools from the committed wrapper modules (and flux from its own
 # module) into a cache outside the repo, keyed by version, and reuses them when present.
 # Usage: build.sh [tool...]; tools: etcd kube-apiserver kube-controller-manager kube-scheduler kwok
-# flux helm; default etcd kube-apiserver helm (the API-server stage). Prints one line per binary on stdout,
+# flux flux-previous helm; default etcd kube-apiserver helm (the API-server stage). Prints one line per binary on stdout,
 # `<name> built|reused <path>`; progress and timings go to stderr. A cold build takes minutes on 2 cores.
 set -euo pipefail
 
@@ -62,8 +62,8 @@ module_dir() {
 # rebuild them from the module proxy at the versions flux2's manifests/bases pin. Only `flux install`'s
 # default controllers are rendered (the extras are not needed here; source-watcher is not on the proxy).
 prepare_flux_source() {
-  local work="$1" src controller url version release mod
-  src="$(module_dir "github.com/fluxcd/flux2/v2@$FLUX_VERSION")"
+  local work="$1" flux_version="$2" src controller url version release mod fallback
+  src="$(module_dir "github.com/fluxcd/flux2/v2@$flux_version")"
   cp -r "$src/." "$work"
   chmod -R u+w "$work"
   mkdir -p "$work/cmd/flux/manifests"
@@ -73,7 +73,16 @@ prepare_flux_source() {
     version="${url%/}"
     version="${version##*/}"
     [[ -n "$version" ]] || { log "no $controller version in $base/kustomization.yaml"; exit 1; }
-    mod="$(module_dir "github.com/fluxcd/$controller@$version")"
+    fallback=""
+    for entry in $FLUX_MANIFEST_FALLBACKS; do
+      [[ "${entry%%=*}" == "$controller@$version" ]] && fallback="${entry#*=}"
+    done
+    if [[ -n "$fallback" ]]; then
+      log "flux $flux_version: $controller $version is not served; rendering its manifests from $fallback (versions.env FLUX_MANIFEST_FALLBACKS)"
+      mod="$(module_dir "github.com/fluxcd/$controller@$fallback")"
+    else
+      mod="$(module_dir "github.com/fluxcd/$controller@$version")"
+    fi
     kubectl kustomize "$mod/config/crd" >"$base/$controller.crds.yaml"
     kubectl kustomize "$mod/config/manager" >"$base/$controller.deployment.yaml"
     release="https://github.com/fluxcd/$controller/releases/download/$version/"
@@ -85,19 +94,22 @@ prepare_flux_source() {
   kubectl kustomize "$work/manifests/policies" >"$work/cmd/flux/manifests/policies.yaml"
 }
 
+# Arguments: the name build.sh reports (flux, flux-previous) and the version.
 build_flux() {
-  local binary="$tools_dir/flux-$FLUX_VERSION/flux" work
+  local name="$1" flux_version="$2" binary work
+  binary="$tools_dir/flux-$flux_version/flux"
   if [[ -x "$binary" ]]; then
-    build flux "$FLUX_VERSION" . . # reports the cached binary
+    log "$name $flux_version: reusing $binary"
+    printf '%s reused %s\n' "$name" "$binary"
     return
   fi
   command -v kubectl >/dev/null || { log "kubectl (its kustomize) is needed to render flux's manifests"; exit 1; }
   work="$(mktemp -d)"
   # shellcheck disable=SC2064 # expand now: $work is local
   trap "rm -rf '$work'" EXIT
-  prepare_flux_source "$work"
+  prepare_flux_source "$work" "$flux_version"
   # flux compares this with --version when installing; upstream's release stamps it the same way.
-  build flux "$FLUX_VERSION" "$work" ./cmd/flux "-X main.VERSION=${FLUX_VERSION#v}"
+  build flux "$flux_version" "$work" ./cmd/flux "-X main.VERSION=${flux_version#v}" | sed "s/^flux /$name /"
   rm -rf "$work"
   trap - EXIT
 }
@@ -148,7 +160,8 @@ for tool in "$@"; do
         mv "$stages.partial" "$stages"
       fi
       ;;
-    flux) build_flux ;;
+    flux) build_flux flux "$FLUX_VERSION" ;;
+    flux-previous) build_flux flux-previous "$FLUX_PREVIOUS_VERSION" ;;
     helm) build_helm ;;
     *) log "unknown tool: $tool"; exit 2 ;;
   esac

@@ -8,7 +8,7 @@ import { request } from "https";
 import { AddressInfo, createServer } from "net";
 import { tmpdir } from "os";
 import { dirname, join } from "path";
-import { promisify } from "util";
+import { parseEnv, promisify } from "util";
 import { stringify } from "yaml";
 import { Crd, loadCrds } from "./crds";
 import { root } from "./program";
@@ -38,8 +38,10 @@ export interface ControlPlaneTools extends Tools {
   readonly kwok: string;
   /** The kwok configuration build.sh renders beside the binary: its default Stages. */
   readonly kwokStages: string;
-  /** The real flux CLI. */
+  /** The real flux CLI, at the pinned version. */
   readonly flux: string;
+  /** The flux CLI of the version before the pin, for the upgrade scenario. */
+  readonly fluxPrevious: string;
 }
 
 /** What one kubectl invocation produced. */
@@ -67,6 +69,11 @@ export interface ApiServer {
   /** Stops both processes and removes the temp dir; safe to call more than once. */
   stop(): Promise<void>;
 }
+
+/** The tool versions build.sh builds (scripts/apiserver/versions.env), e.g. FLUX_PREVIOUS_VERSION. */
+export const toolVersions: Readonly<Record<string, string>> = parseEnv(
+  readFileSync(join(root, "scripts", "apiserver", "versions.env"), "utf8"),
+) as Record<string, string>;
 
 /** kubectl binary: Debian's package by default; KUBECTL overrides it. */
 export const kubectlPath = process.env.KUBECTL ?? "kubectl";
@@ -111,6 +118,7 @@ export async function buildControlPlaneTools(): Promise<ControlPlaneTools> {
     "kube-scheduler",
     "kwok",
     "flux",
+    "flux-previous",
     "helm",
   ]);
   const kwok = paths.get("kwok")!;
@@ -122,6 +130,7 @@ export async function buildControlPlaneTools(): Promise<ControlPlaneTools> {
     kwok,
     kwokStages: join(dirname(kwok), "stages.yaml"),
     flux: paths.get("flux")!,
+    fluxPrevious: paths.get("flux-previous")!,
     helm: paths.get("helm")!,
     seconds,
     reused,

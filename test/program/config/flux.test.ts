@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { resolveFlux } from "../../../components/config/flux";
+import { pinned } from "../../../components/config/pinned";
 import { parsedSettings, problemLines } from "./parsed";
 
 const token = pulumi.output("ghp_test");
@@ -10,7 +11,7 @@ describe("config flux resolver", () => {
   it("resolves flux install with the pinned version and no GitHub settings", () => {
     const { settings, problems } = resolveFlux(parsedSettings("dev"), token);
     assert.deepStrictEqual(problems, []);
-    assert.deepStrictEqual(settings, { mode: "install", version: "2.9.4", github: undefined });
+    assert.deepStrictEqual(settings, { mode: "install", version: pinned.flux, github: undefined });
   });
 
   it("resolves bootstrap-github with the stack's path, the default branch and the token it is given", () => {
