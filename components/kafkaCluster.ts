@@ -247,6 +247,44 @@ export class KafkaCluster extends pulumi.ComponentResource {
       childOpts([args.operator, ...nodePools]),
     );
 
+    // Kafka cannot remove partitions, and without Cruise Control Strimzi cannot change a topic's
+    // replication factor: the API server refuses both, so `pulumi preview` (a server-side dry run) fails
+    // before anything changes instead of leaving a topic NotReady after the rest of the update.
+    const guardName = `${s.namespace}-${s.name}-topic-guard`;
+    const topicKey = `${pulumi.getProject()}:topics`;
+    const guard = new k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+      `${name}-topic-guard`,
+      {
+        metadata: { name: guardName },
+        spec: {
+          failurePolicy: "Fail",
+          matchConstraints: {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": s.namespace } },
+            resourceRules: [{ apiGroups: ["kafka.strimzi.io"], apiVersions: ["*"], operations: ["UPDATE"], resources: ["kafkatopics"] }],
+          },
+          validations: [
+            {
+              expression:
+                "!has(oldObject.spec.partitions) || (has(object.spec.partitions) && object.spec.partitions >= oldObject.spec.partitions)",
+              messageExpression: `'${topicKey}: topic ' + oldObject.spec.topicName + ' has ' + string(oldObject.spec.partitions) + ' partitions and Kafka cannot remove partitions: keep partitions at ' + string(oldObject.spec.partitions) + ' or more'`,
+              reason: "Invalid",
+            },
+            {
+              expression: "!has(oldObject.spec.replicas) || (has(object.spec.replicas) && object.spec.replicas == oldObject.spec.replicas)",
+              messageExpression: `'${topicKey}: topic ' + oldObject.spec.topicName + ' has ' + string(oldObject.spec.replicas) + ' replicas, which Strimzi cannot change without Cruise Control: keep replicas at ' + string(oldObject.spec.replicas) + ', or create a new topic'`,
+              reason: "Invalid",
+            },
+          ],
+        },
+      },
+      { parent: this },
+    );
+    const guardBinding = new k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+      `${name}-topic-guard-binding`,
+      { metadata: { name: guardName }, spec: { policyName: guard.metadata.name, validationActions: ["Deny"] } },
+      { parent: this },
+    );
+
     const topics = s.topics.map(
       (t) =>
         new k8s.apiextensions.CustomResource(
@@ -263,7 +301,7 @@ export class KafkaCluster extends pulumi.ComponentResource {
             },
             spec: { topicName: t.name, partitions: t.partitions, replicas: t.replicas, config: t.config },
           },
-          childOpts([this.kafka]),
+          childOpts([this.kafka, guardBinding]),
         ),
     );
     this.topicNames = s.topics.map((t) => t.name);

@@ -4,7 +4,7 @@ import { crdDirVariable, CrdValidator, loadCrds } from "../support/crds";
 import { kubernetesObjects, runProgram, StackName } from "../support/program";
 
 // Kubernetes' own APIs: the API-server stage checks those against the real server.
-const builtIn = new Set(["v1", "apps/v1", "policy/v1", "networking.k8s.io/v1"]);
+const builtIn = new Set(["v1", "apps/v1", "policy/v1", "networking.k8s.io/v1", "admissionregistration.k8s.io/v1"]);
 
 describe("custom resources against the upstream CRDs", function () {
   this.timeout(120000);
