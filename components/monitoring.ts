@@ -145,7 +145,7 @@ export class Monitoring extends pulumi.ComponentResource {
           },
           grafana: {
             // Empty: the Grafana chart generates a random password into its Secret (and keeps it on
-            // upgrades) instead of kube-prometheus-stack's well-known default.
+            // upgrades). The pinned chart sets none, but older ones the config allows set a well-known one.
             adminPassword: "",
             sidecar: {
               dashboards: {

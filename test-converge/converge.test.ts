@@ -8,9 +8,9 @@ import { strict as assert } from "assert";
 import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { dirname, join } from "path";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { pinned } from "../components/config/pinned";
-import { buildControlPlaneTools, kubectlPath } from "../test/support/apiserver";
+import { buildControlPlaneTools, kubectlPath, toolVersions as versions } from "../test/support/apiserver";
 import { chartDirectory, chartDirVariable } from "../test/support/charts";
 import { EngineProject, engineEnv, engineProject } from "../test/support/engine";
 import { root } from "../test/support/program";
@@ -32,6 +32,8 @@ const tailOf = (run: Run, lines = 40) =>
 describe("convergence: the real Pulumi engine drives the dev stack on a local control plane", function () {
   let work = "";
   let project: EngineProject | undefined;
+  /** PATH with the previous flux CLI in place of the pinned one (the upgrade scenario). */
+  let previousFluxPath = "";
   let state = "";
   const timings: string[] = [];
 
@@ -123,6 +125,7 @@ describe("convergence: the real Pulumi engine drives the dev stack on a local co
       },
       ["dev"],
     );
+    previousFluxPath = [doubles, dirname(tools.fluxPrevious), engine.env.PATH].join(":");
   });
 
   let failed = false;
@@ -282,21 +285,104 @@ describe("convergence: the real Pulumi engine drives the dev stack on a local co
     assert.equal(preview.code, 0, `preview found changes: ${tailOf(preview, 60)}`);
   });
 
-  it("a new fluxVersion upgrades Flux in place: an update of its command, never a replacement that uninstalls it", async function () {
-    // Pulumi replaces create-first: a replaced Flux command would run the old one's `flux uninstall` last.
-    await project!.setConfig("dev", "kafka-on-k8s:fluxVersion", "2.9.5");
+  /** The dev stack file of the throwaway project, to change structured settings such as `topics`. */
+  const editStack = (edit: (config: Record<string, any>) => void) => {
+    const file = join(project!.dir, "Pulumi.dev.yaml");
+    const stack = parse(readFileSync(file, "utf8"));
+    edit(stack.config);
+    writeFileSync(file, stringify(stack));
+  };
+  /** `pulumi up` with the engine's events, for what each resource went through. */
+  const upWithSteps = async () => {
+    const up = await project!.pulumi(["up", "--yes", "--json", "--stack", "dev"]);
+    log("pulumi up --json", { code: up.code, stdout: "", stderr: `${up.diagnostics.join("\n")}\n${up.stderr}`, seconds: up.seconds });
+    timings.push(`pulumi up: ${Math.round(up.seconds)} s`);
+    return up;
+  };
+  /** The operations one resource went through, once each (`up --json` announces each step in its preview and again when it runs). */
+  const opsOf = (up: { steps: { op: string; urn: string }[] }, name: string) => [
+    ...new Set(up.steps.filter((step) => step.urn.endsWith(`::${name}`)).map((step) => step.op)),
+  ];
+  const topic = async (name: string) => JSON.parse(await kubectl("get", "kafkatopics.kafka.strimzi.io", name, "-n", "kafka", "-o", "json"));
+
+  it("day 2: a new topic is created and a topic's partitions grow in place", async function () {
+    editStack((c) => {
+      c["kafka-on-k8s:topics"] = [
+        { name: "demo-events", partitions: 8 },
+        { name: "audit-events", partitions: 3 },
+      ];
+    });
+    const up = await upWithSteps();
+    assert.equal(up.code, 0, `pulumi up failed: ${up.diagnostics.join("\n")}`);
+    assert.deepEqual(opsOf(up, "kafka-topic-demo-events"), ["update"]);
+    assert.deepEqual(opsOf(up, "kafka-topic-audit-events"), ["create"]);
+    assert.equal((await topic("demo-events")).spec.partitions, 8);
+    assert.equal((await topic("audit-events")).spec.partitions, 3);
+  });
+
+  it("day 2: a partition decrease is refused before anything changes, naming the setting", async function () {
+    const rate = () =>
+      kubectl("get", "deployment", "sample-app-producer", "-n", "kafka", "-o", "jsonpath={.spec.template.spec.containers[0].env}");
+    const before = await rate();
+    editStack((c) => {
+      c["kafka-on-k8s:topics"][0].partitions = 6;
+      // A change that would be applied if the update went ahead.
+      c["kafka-on-k8s:appProduceRate"] = "50";
+    });
     try {
-      const preview = await project!.pulumi(["preview", "--json", "--stack", "dev"]);
-      assert.equal(preview.code, 0, `preview failed: ${preview.stderr.slice(-2000)}`);
-      const flux = preview.steps.filter((s) => s.urn.endsWith("::flux-install"));
-      assert.deepEqual(
-        flux.map((s) => s.op),
-        ["update"],
-        "the Flux command must be updated in place",
-      );
+      const up = await upWithSteps();
+      assert.notEqual(up.code, 0, "an up that removes partitions succeeded");
+      assert.match(up.diagnostics.join("\n"), /kafka-on-k8s:topics: topic demo-events has 8 partitions and Kafka cannot remove partitions/);
+      assert.equal((await topic("demo-events")).spec.partitions, 8);
+      assert.equal(await rate(), before, "the producer changed although the update was refused");
     } finally {
-      await project!.setConfig("dev", "kafka-on-k8s:fluxVersion", pinned.flux);
+      editStack((c) => {
+        c["kafka-on-k8s:topics"][0].partitions = 8;
+        c["kafka-on-k8s:appProduceRate"] = "100";
+      });
     }
+  });
+
+  it("day 2: monitoring on installs kube-prometheus-stack with Helm and the PodMonitors; off removes them", async function () {
+    await project!.setConfig("dev", "kafka-on-k8s:monitoring", "true");
+    const on = await pulumi("up", "--yes");
+    assert.equal(on.code, 0, `pulumi up with monitoring failed: ${tailOf(on)}`);
+    const release = JSON.parse(await kubectl("get", "helmrelease", "kube-prometheus-stack", "-n", "flux-system", "-o", "json"));
+    assert.equal(release.status.conditions[0].reason, "InstallSucceeded", release.status.conditions[0].message);
+    const monitors = JSON.parse(await kubectl("get", "podmonitors.monitoring.coreos.com", "--all-namespaces", "-o", "json")).items;
+    assert.ok(monitors.length >= 3, `PodMonitors: ${monitors.map((m: any) => m.metadata.name).join(", ")}`);
+    const all = await deployments();
+    const monitoring = all.filter((d) => d.name.startsWith("monitoring/"));
+    assert.ok(
+      monitoring.some((d) => d.name.endsWith("-operator")),
+      `no Prometheus operator: ${all.map((d) => d.name).join(", ")}`,
+    );
+    assert.deepEqual(
+      monitoring.filter((d) => !d.rolledOut).map((d) => d.name),
+      [],
+      "monitoring Deployments not rolled out",
+    );
+
+    await project!.setConfig("dev", "kafka-on-k8s:monitoring", "false");
+    const off = await pulumi("up", "--yes");
+    assert.equal(off.code, 0, `pulumi up without monitoring failed: ${tailOf(off)}`);
+    const left = await exec(kubectlPath, ["--kubeconfig", join(work, "kubeconfig"), "get", "namespace", "monitoring"]);
+    assert.notEqual(left.code, 0, "the monitoring namespace is still there");
+    const secrets = JSON.parse(
+      await kubectl("get", "secrets", "--all-namespaces", "-l", "owner=helm,name=kube-prometheus-stack", "-o", "json"),
+    );
+    assert.equal(secrets.items.length, 0, "the Helm release was not uninstalled");
+  });
+
+  it("day 2: a Deployment and a KafkaTopic deleted behind Pulumi's back come back with `pulumi up --refresh`", async function () {
+    await kubectl("delete", "deployment", "sample-app-producer", "-n", "kafka");
+    await kubectl("delete", "kafkatopics.kafka.strimzi.io", "demo-events", "-n", "kafka");
+    const up = await pulumi("up", "--yes", "--refresh");
+    assert.equal(up.code, 0, `pulumi up --refresh failed: ${tailOf(up)}`);
+    assert.equal((await topic("demo-events")).spec.partitions, 8);
+    await assertRolledOut();
+    const again = await pulumi("preview", "--expect-no-changes");
+    assert.equal(again.code, 0, `after the repair a preview still finds changes: ${tailOf(again, 60)}`);
   });
 
   it("a new kindWorkers replaces the cluster and re-creates everything on the new one", async function () {
@@ -336,9 +422,42 @@ describe("convergence: the real Pulumi engine drives the dev stack on a local co
     await assertNothingLeft();
   });
 
+  it("a stack made with the previous Flux upgrades it in place, twice, leaving the HelmReleases alone", async function () {
+    await project!.setConfig("dev", "kafka-on-k8s:fluxVersion", versions.FLUX_PREVIOUS_VERSION.replace(/^v/, ""));
+    const old = await project!.pulumi(["up", "--yes", "--skip-preview", "--stack", "dev"], { PATH: previousFluxPath });
+    log("pulumi up (previous flux)", { code: old.code, stdout: "", stderr: old.stderr, seconds: old.seconds });
+    assert.equal(old.code, 0, `pulumi up with the previous Flux failed: ${old.stderr.slice(-3000)}`);
+    const fluxVersions = async () => [
+      ...new Set(
+        (JSON.parse(await kubectl("get", "deployments", "-n", "flux-system", "-o", "json")).items as any[]).map(
+          (d) => d.metadata.labels["app.kubernetes.io/version"],
+        ),
+      ),
+    ];
+    const identities = async () => ({
+      namespace: JSON.parse(await kubectl("get", "namespace", "flux-system", "-o", "json")).metadata.uid,
+      releases: (JSON.parse(await kubectl("get", "helmreleases", "-n", "flux-system", "-o", "json")).items as any[])
+        .map((r) => `${r.metadata.name}=${r.metadata.uid}`)
+        .sort(),
+    });
+    assert.deepEqual(await fluxVersions(), [versions.FLUX_PREVIOUS_VERSION]);
+    const before = await identities();
+
+    await project!.setConfig("dev", "kafka-on-k8s:fluxVersion", pinned.flux);
+    for (const round of [1, 2]) {
+      const up = await upWithSteps();
+      assert.equal(up.code, 0, `pulumi up ${round} with the pinned Flux failed: ${up.diagnostics.join("\n")}`);
+      assert.deepEqual(
+        opsOf(up, "flux-install").filter((op) => op !== "same"),
+        round === 1 ? ["update"] : [],
+      );
+      assert.deepEqual(await fluxVersions(), [`v${pinned.flux}`]);
+      assert.deepEqual(await identities(), before, "Flux was uninstalled or a HelmRelease re-created");
+      await assertRolledOut();
+    }
+  });
+
   it("`pulumi destroy` succeeds when the cluster has already gone", async function () {
-    const up = await pulumi("up", "--yes", "--skip-preview");
-    assert.equal(up.code, 0, `pulumi up failed: ${tailOf(up)}`);
     const gone = await kind("delete", "cluster", "--name", clusterName);
     assert.equal(gone.code, 0, tailOf(gone));
     const destroy = await pulumi("destroy", "--yes");

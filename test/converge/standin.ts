@@ -8,7 +8,10 @@
 //     making the bootstrap Service and the cluster CA Secret (owned by the Kafka, as Strimzi's are);
 //   - KafkaTopic, KafkaUser: Ready once their Kafka is Ready; a KafkaUser gets its Secret.
 // No broker runs: the Service leads nowhere and the CA/password are throwaway values. KEDA's and the
-// Prometheus operator's pods are fake too: no ScaledObject or PodMonitor is acted on.
+// Prometheus operator's pods are fake too: no ScaledObject or PodMonitor is acted on. So KEDA's metrics
+// API server never answers, and an aggregated API that never answers blocks every namespace deletion
+// (NamespaceDeletionDiscoveryFailure); the stand-in removes such an APIService once it has failed for
+// a while, where on a real cluster it would become Available.
 import { randomBytes } from "crypto";
 import { request } from "https";
 import { ApiServer } from "../support/apiserver";
@@ -115,8 +118,23 @@ export function startStandIn(server: ApiServer, helm: string, log: (line: string
   const ownedBy = (o: Obj) => [{ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, uid: o.metadata.uid, controller: true }];
   const b64 = (s: string) => Buffer.from(s).toString("base64");
 
+  const unavailableSince = new Map<string, number>();
+  const removeDeadAggregatedApis = async (): Promise<void> => {
+    const services = ((await call("GET", "/apis/apiregistration.k8s.io/v1/apiservices")).body.items ?? []) as Obj[];
+    for (const api of services.filter((a) => a.spec.service)) {
+      const available = (api.status?.conditions ?? []).some((c: Obj) => c.type === "Available" && c.status === "True");
+      const since = unavailableSince.get(api.metadata.name) ?? Date.now();
+      unavailableSince.set(api.metadata.name, since);
+      if (available || Date.now() - since < 5000) continue;
+      await call("DELETE", `/apis/apiregistration.k8s.io/v1/apiservices/${api.metadata.name}`);
+      unavailableSince.delete(api.metadata.name);
+      log(`removed APIService ${api.metadata.name}: its server is a fake pod and never answers`);
+    }
+  };
+
   const tick = async (): Promise<void> => {
     await releases.tick();
+    await removeDeadAggregatedApis();
     // Strimzi acts once its operator runs: the chart's Deployment rolled out (as a fake pod).
     const operators = await call("GET", "/apis/apps/v1/deployments?fieldSelector=metadata.name%3Dstrimzi-cluster-operator");
     const strimziReady = ((operators.body.items ?? []) as Obj[]).some(
