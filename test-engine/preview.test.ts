@@ -119,19 +119,12 @@ describe("engine: pulumi preview with the policy pack (the PR check)", function 
       assert.strictEqual(run.code, 0, `${run.diagnostics.join("\n")}\n${run.stderr}`);
       assert.deepStrictEqual(plannedTypes(run), Object.fromEntries(Object.entries(expected[stack]).filter(([, n]) => n > 0)));
       assert.deepStrictEqual(run.changes, { create: run.steps.length });
-      // The stack policies cannot see objects on a cluster that does not exist yet; they say so.
-      const notices = run.policies.filter((p) => p.enforcementLevel === "advisory" && /can't run policy/.test(p.message));
+      // The cluster does not exist yet, so the stack policies receive its objects without properties; they
+      // decide from the inputs the analyzer was shown instead of reporting that they cannot run.
       assert.deepStrictEqual(
-        notices.map((p) => p.policyName).sort(),
-        [
-          "consumer-within-partitions",
-          "kafka-replicas-within-brokers",
-          "sample-app-disruption-budget",
-          "scaled-consumer-target",
-          ...(stack === "do" ? ["doks-nodes-for-anti-affinity"] : []),
-        ].sort(),
+        run.policies.filter((p) => /can't run policy/.test(p.message)).map((p) => `${p.policyName}: ${p.message}`),
+        [],
       );
-      for (const notice of notices) assert.match(notice.message, /not known yet/);
     });
   }
 
@@ -140,28 +133,6 @@ describe("engine: pulumi preview with the policy pack (the PR check)", function 
     assert.deepStrictEqual(
       doApi!.requests.map((r) => `${r.method} ${r.url.split("?")[0]} ${r.authorization}`),
       ["GET /v2/kubernetes/options Bearer dop_v1_engine_stage_not_real"],
-    );
-  });
-
-  it("fails the dev shape under policy/config/do.json, naming the mandatory policies it breaks", async () => {
-    const run = await preview("dev", "do");
-    assert.notStrictEqual(run.code, 0, "the preview passed");
-    const broken = [...new Set(mandatory(run).map((p) => p.policyName))].sort();
-    assert.deepStrictEqual(
-      broken,
-      [
-        "kafka-broker-replicas",
-        "kafka-controller-replicas",
-        "kafka-persistent-storage",
-        "kafka-replication-config",
-        "kafka-topic-replicas",
-        "sample-app-deployment",
-      ],
-      `${run.policies.length} policy events; ${run.diagnostics.join("\n")}\n${run.stderr}`,
-    );
-    assert.ok(
-      run.diagnostics.some((d) => /preview failed/.test(d)),
-      run.diagnostics.join("\n"),
     );
   });
 });
