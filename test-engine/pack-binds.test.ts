@@ -48,12 +48,13 @@ describe("engine: the policy pack binds", function () {
       await project.setConfig("dev", "fixture:topicReplicas", "3");
 
       const run = await preview(project, "dev", policyArgs("dev"));
-      assert.notStrictEqual(run.code, 0, `the preview passed\n${everything(run)}`);
+      const events = run.policies.map((p) => `${p.enforcementLevel} ${p.policyName}: ${p.message}`).join("\n");
+      assert.notStrictEqual(run.code, 0, `the preview passed\n${events}\n${everything(run)}`);
       const refusals = mandatory(run).filter((p) => p.policyName === "kafka-replicas-within-brokers");
       assert.deepStrictEqual(
-        refusals.map((p) => p.message.split("\n").slice(1).join("\n")),
+        refusals.map((p) => p.message.split("\n").slice(1).join("\n").trimEnd()),
         ["KafkaTopic kafka/demo-events: replicas 3, above the 1 broker replicas of cluster kafka/kafka"],
-        run.policies.map((p) => `${p.enforcementLevel} ${p.policyName}: ${p.message}`).join("\n"),
+        `${run.policies.map((p) => `${p.enforcementLevel} ${p.policyName}: ${p.message}`).join("\n")}\n${everything(run)}`,
       );
       // Every other policy passed under dev's config: only the fixture's bad value is refused.
       assert.deepStrictEqual([...new Set(mandatory(run).map((p) => p.policyName))], ["kafka-replicas-within-brokers"]);

@@ -3,7 +3,8 @@
 // @pulumi/policy 1.21.0 keeps its gRPC handlers private (server.js) and offers no hook for either need:
 // - Configure: the engine sends every policy's reconciled config (level and properties) while it loads the
 //   pack, after applying `--policy-pack-config`. Only here can the pack see and refuse a config that lowers
-//   a rule; an error from Configure stops `pulumi preview`/`up` before the program runs.
+//   a rule; an error from Configure stops `pulumi preview`/`up` before the program runs. The stack it is
+//   for comes just before, in ConfigureStack (server.js reads only the tags from it).
 // - Analyze: each resource's inputs, recorded for the stack policies (policies/lib/inputs.ts), which on a
 //   first preview receive Kubernetes objects without properties.
 // Both wrap the library's own handlers, which still do all the work: the service is the one
@@ -11,7 +12,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { EnforcementLevel, unknownCheckingProxy } from "@pulumi/policy";
 import { recordInputs } from "../policies/lib/inputs";
-import { ReceivedPolicyConfig } from "./pack-config";
+import { ReceivedPolicyConfig, stackName } from "./pack-config";
 
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any --
    the generated gRPC stubs and @pulumi/policy's internals ship without typings. */
@@ -40,22 +41,34 @@ function receivedConfig(request: any): Map<string, ReceivedPolicyConfig> {
  * prints the error and fails), and record every Analyze request's inputs. Call once, before the PolicyPack
  * is constructed.
  */
-export function hookAnalyzerService(packName: string, refusals: (received: ReadonlyMap<string, ReceivedPolicyConfig>) => string[]): void {
+export function hookAnalyzerService(
+  packName: string,
+  refusals: (stack: string | undefined, received: ReadonlyMap<string, ReceivedPolicyConfig>) => string[],
+): void {
   const addService = grpc.Server.prototype.addService;
+  // One pack process serves one stack's operation; undefined until the engine names it.
+  let stack: string | undefined;
   grpc.Server.prototype.addService = function (service, implementation) {
     if (service !== AnalyzerService) {
       return addService.call(this, service, implementation);
     }
+    const configureStack = implementation.configureStack as Handler;
     const configure = implementation.configure as Handler;
     const analyze = implementation.analyze as Handler;
     return addService.call(this, service, {
       ...implementation,
+      configureStack: ((call, callback) => {
+        stack = stackName(call.request.getStack());
+        return configureStack(call, callback);
+      }) as Handler,
       configure: ((call, callback) => {
-        const reasons = refusals(receivedConfig(call.request));
+        const reasons = refusals(stack, receivedConfig(call.request));
         if (reasons.length === 0) {
           return configure(call, callback);
         }
-        const message = `policy pack ${packName} refuses this policy config:\n  ${reasons.join("\n  ")}`;
+        const message =
+          `policy pack ${packName} refuses this policy config for stack ${stack ?? "(not named)"}; the replica rules ` +
+          `stay mandatory and the thresholds are the stack's own (policy/config/<stack>.json) or the strict defaults:\n  ${reasons.join("\n  ")}`;
         callback(
           Object.assign(new Error(message), { code: grpc.status.INVALID_ARGUMENT, details: message, metadata: new grpc.Metadata() }),
         );

@@ -20,11 +20,11 @@ export interface ReceivedPolicyConfig {
 export const configDir = join(__dirname, "..", "config");
 
 /**
- * The stack's name as the engine gives it to the pack process (`PULUMI_STACK`): a plain stack name, or
- * `org/project/stack` from a cloud backend.
+ * The stack's name from the engine's ConfigureStack call (a plain stack name, or `org/project/stack`).
+ * The engine does not put it in the pack's environment (seen with 3.274.1: no `PULUMI_STACK`).
  */
-export function stackName(env: NodeJS.ProcessEnv): string | undefined {
-  return env.PULUMI_STACK?.split("/").pop() || undefined;
+export function stackName(name: string | undefined): string | undefined {
+  return name?.split("/").pop() || undefined;
 }
 
 /**
@@ -54,11 +54,26 @@ function propertiesFor(policies: Policies, file: PolicyPackConfig): Map<string, 
   );
 }
 
+/** Each property of `received` that differs from `expected`, as `[policy, key, given, expected]`. */
+function differences(expected: Map<string, Record<string, unknown>>, received: ReadonlyMap<string, ReceivedPolicyConfig>) {
+  const found: [string, string, unknown, unknown][] = [];
+  for (const [name, properties] of expected) {
+    const given = received.get(name)?.properties ?? {};
+    for (const key of new Set([...Object.keys(properties), ...Object.keys(given)])) {
+      if (!isDeepStrictEqual(given[key], properties[key])) {
+        found.push([name, key, given[key], properties[key]]);
+      }
+    }
+  }
+  return found;
+}
+
 /**
  * Why the pack refuses a config for `stack`, one line per problem (none: accepted):
  * - a replica rule (`replicaRules`) at any level but mandatory: the config may not lower them;
- * - a property that differs from the stack's own thresholds (its config file, or the strict defaults when
- *   it has none), so a stack cannot borrow another stack's relaxed file.
+ * - properties that are neither the stack's own thresholds (`policy/config/<stack>.json`) nor the strict
+ *   defaults, so a stack cannot borrow another stack's relaxed file, and a stack without a file of its own
+ *   (or one the engine did not name) is checked with the strict defaults. Stricter is always accepted.
  * Enforcement levels of the other policies are the config's to choose.
  */
 export function configRefusals(
@@ -75,15 +90,13 @@ export function configRefusals(
     }
   }
   const own = ownConfig(stack);
-  const source = own
-    ? `policy/config/${stack}.json`
-    : `the strict defaults (stack ${stack ?? "(unnamed)"} has no policy/config/${stack ?? "<stack>"}.json)`;
-  for (const [name, expected] of propertiesFor(policies, own ?? {})) {
-    const given = received.get(name)?.properties ?? {};
-    for (const key of new Set([...Object.keys(expected), ...Object.keys(given)])) {
-      if (!isDeepStrictEqual(given[key], expected[key])) {
-        refusals.push(`${name}: ${key} ${JSON.stringify(given[key])}, but ${source} sets ${JSON.stringify(expected[key])}`);
-      }
+  const strict = propertiesFor(policies, {});
+  if (differences(strict, received).length > 0) {
+    const source = own
+      ? `policy/config/${stack}.json`
+      : `the strict defaults (stack ${stack ?? "(not named)"} has no config file of its own)`;
+    for (const [name, key, given, expected] of differences(own ? propertiesFor(policies, own) : strict, received)) {
+      refusals.push(`${name}: ${key} ${JSON.stringify(given)}, but ${source} sets ${JSON.stringify(expected)}`);
     }
   }
   return refusals;
