@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import { StackValidationPolicy } from "@pulumi/policy";
-import { knownKubernetesObjects } from "./lib/resources";
+import { KAFKA, KAFKA_TOPIC, knownKubernetesObjects } from "./lib/resources";
 import { APP_COMPONENT_LABEL, APP_NAME_LABEL, DEFAULT_DEPLOYMENT_REPLICAS, DEFAULT_TOPIC, ENV } from "./lib/sample-app";
 import { appName } from "./lib/settings";
 import { consumedTopics, partitionsOf } from "./lib/topics";
@@ -24,7 +24,11 @@ export const consumerWithinPartitions: StackValidationPolicy = {
   configSchema: { properties: { appName } },
   validateStack: (args, reportViolation) => {
     const config = args.getConfig<ConsumerPartitionsConfig>();
-    const deployments = knownKubernetesObjects(args.resources.filter((r) => r.isType(k8s.apps.v1.Deployment)));
+    // The Deployments and the Strimzi objects their topics are found among, each with known properties.
+    const objects = knownKubernetesObjects(
+      args.resources.filter((r) => r.isType(k8s.apps.v1.Deployment) || r.type === KAFKA_TOPIC || r.type === KAFKA),
+    );
+    const deployments = objects.filter((r) => r.isType(k8s.apps.v1.Deployment));
     const consumers = deployments.filter((r) => {
       const labels = r.asType(k8s.apps.v1.Deployment)?.metadata?.labels;
       return labels?.[APP_NAME_LABEL] === config.appName && labels?.[APP_COMPONENT_LABEL] === "consumer";
@@ -44,12 +48,12 @@ export const consumerWithinPartitions: StackValidationPolicy = {
         continue; // set from a ConfigMap or Secret: the topic is not in the stack's inputs
       }
       const topicName = env.get(ENV.topic) ?? DEFAULT_TOPIC;
-      const topics = consumedTopics(args.resources, topicName, env.get(ENV.brokers), namespace);
+      const topics = consumedTopics(objects, topicName, env.get(ENV.brokers), namespace);
       if (topics.length !== 1) {
         continue;
       }
       const replicas = deployment.spec?.replicas ?? DEFAULT_DEPLOYMENT_REPLICAS;
-      const partitions = partitionsOf(topics[0], args.resources);
+      const partitions = partitionsOf(topics[0], objects);
       if (replicas > partitions) {
         reportViolation(
           `Deployment ${namespace}/${deployment.metadata?.name ?? consumer.name}: ${replicas} consumer ` +

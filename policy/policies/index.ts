@@ -33,3 +33,18 @@ export const policies: Policies = [
   appDisruptionBudget,
   scaledConsumerTarget,
 ];
+
+/**
+ * The replica rules: what keeps the Kafka cluster able to lose a broker (and able to start at all). No
+ * stack's policy config may run them below mandatory; the pack refuses such a config while loading
+ * (host/pack-config.ts). Their thresholds still come from each stack's own config file.
+ */
+export const replicaRules: Policies = [
+  brokerReplicas,
+  controllerReplicas,
+  kafkaReplicationConfig,
+  topicReplicas,
+  doksNodeCount,
+  replicasWithinBrokers,
+  antiAffinityNodes,
+];

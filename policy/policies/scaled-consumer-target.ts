@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import { StackValidationPolicy } from "@pulumi/policy";
-import { describe, KAFKA_TOPIC, knownKubernetesObjects, SCALED_OBJECT, toInteger } from "./lib/resources";
+import { describe, KAFKA, KAFKA_TOPIC, knownKubernetesObjects, SCALED_OBJECT, toInteger } from "./lib/resources";
 import { APP_COMPONENT_LABEL, APP_NAME_LABEL } from "./lib/sample-app";
 import { appName } from "./lib/settings";
 import { consumedTopics, partitionsOf } from "./lib/topics";
@@ -28,7 +28,7 @@ export const scaledConsumerTarget: StackValidationPolicy = {
   validateStack: (args, reportViolation) => {
     const config = args.getConfig<ScaledConsumerConfig>();
     const objects = knownKubernetesObjects(
-      args.resources.filter((r) => r.type === SCALED_OBJECT || r.type === KAFKA_TOPIC || r.isType(k8s.apps.v1.Deployment)),
+      args.resources.filter((r) => [SCALED_OBJECT, KAFKA_TOPIC, KAFKA].includes(r.type) || r.isType(k8s.apps.v1.Deployment)),
     );
     const scaledObjects = objects.filter((r) => r.type === SCALED_OBJECT);
     if (scaledObjects.length === 0) {
@@ -63,11 +63,11 @@ export const scaledConsumerTarget: StackValidationPolicy = {
         if (topicName === undefined) {
           continue; // KEDA then watches every topic of the group: not a topic this check can name
         }
-        const topics = consumedTopics(args.resources, topicName, trigger.metadata?.bootstrapServers, namespace);
+        const topics = consumedTopics(objects, topicName, trigger.metadata?.bootstrapServers, namespace);
         if (topics.length !== 1) {
           continue;
         }
-        const partitions = partitionsOf(topics[0], args.resources);
+        const partitions = partitionsOf(topics[0], objects);
         if (Number.isNaN(max) || max > partitions) {
           reportViolation(
             `${describe(scaled)}: maxReplicaCount ${JSON.stringify(spec.maxReplicaCount ?? max)} is above the ` +

@@ -37,11 +37,17 @@ export interface RunningPack {
   stop(): void;
 }
 
-/** Starts the pack and waits for the port it prints (ts-node type-checks it first: tens of seconds). */
-export async function startPack(): Promise<RunningPack> {
+/**
+ * Starts the pack for `stack` and names the stack to it as the engine does (ConfigureStack; the pack accepts
+ * only that stack's own thresholds or the strict defaults). ts-node type-checks the pack first: tens of seconds.
+ */
+export async function startPack(stack: string): Promise<RunningPack> {
   const host = join(policyDir, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack");
   // The first argument is the engine address; the pack only dials it to log, which it does not do.
-  const child: ChildProcess = spawn(process.execPath, [host, "127.0.0.1:1", "."], { cwd: policyDir, stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn(process.execPath, [host, "127.0.0.1:1", "."], {
+    cwd: policyDir,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   // The analyzer serves until killed; make sure it never outlives the test process.
   const killChild = () => child.kill();
   process.once("exit", killChild);
@@ -61,6 +67,10 @@ export async function startPack(): Promise<RunningPack> {
     child.on("exit", (code) => reject(new Error(`policy pack exited with ${code} before serving:\n${stderr}${stdout}`)));
   });
   const client = new analyzerrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  // As the engine does right after starting a pack: name the stack (the pack takes its thresholds from it).
+  const stackRequest = new analyzerpb.AnalyzerStackConfigureRequest();
+  stackRequest.setStack(stack);
+  await call(client.configureStack.bind(client), stackRequest);
   return {
     client,
     stop: () => {
@@ -129,7 +139,8 @@ export async function analyzeStack(pack: RunningPack, resources: readonly TestRe
       r.setType(resource.type);
       r.setName(resource.name);
       r.setUrn(urnOf(resource));
-      r.setProperties(struct(resource.props));
+      // Stack policies receive outputs (none for a Kubernetes object on a first preview).
+      r.setProperties(struct(resource.outputs ?? resource.props));
       r.setOptions(options());
       return r;
     }),

@@ -16,6 +16,7 @@ import {
   unknownCheckingProxy,
   UnknownValueError,
 } from "@pulumi/policy";
+import { forgetInputs, recordInputs } from "../policies/lib/inputs";
 
 /** A resource as a test declares it. */
 export interface TestResource {
@@ -27,7 +28,19 @@ export interface TestResource {
   readonly props: Record<string, any>;
   /** Outputs, what stack policies see, when they differ from the inputs (a first preview has none). */
   readonly outputs?: Record<string, any>;
+  /**
+   * `false`: the analyzer was never shown this resource's inputs, so a stack policy has only its outputs
+   * (by default every resource went through Analyze before the stack policies, as in a preview).
+   */
+  readonly analyzed?: false;
 }
+
+/** The resources as a stack's first preview hands them to stack policies: Kubernetes objects without outputs. */
+export const firstPreview = (resources: readonly TestResource[]): TestResource[] =>
+  resources.map((r) => (r.type.startsWith("kubernetes:") ? { ...r, outputs: {} } : r));
+
+/** The resources with their inputs never shown to the analyzer (see {@link TestResource.analyzed}). */
+export const unanalyzed = (resources: readonly TestResource[]): TestResource[] => resources.map((r) => ({ ...r, analyzed: false }));
 
 /** A reported violation. */
 export interface Violation {
@@ -218,6 +231,12 @@ export function checkResource(policy: ResourceValidationPolicy, resource: TestRe
 
 /** Runs a stack policy against all given resources. */
 export function checkStack(policy: StackValidationPolicy, resources: readonly TestResource[], config: PackConfig): Promise<Outcome> {
+  // In a preview the analyzer is shown every resource's inputs (Analyze) before the stack policies run,
+  // and records them (policy/host/analyzer-host.ts); this run starts afresh with these resources' inputs.
+  forgetInputs();
+  for (const resource of resources.filter((r) => r.analyzed !== false)) {
+    recordInputs(urnOf(resource), unknownCheckingProxy(resource.props));
+  }
   const policyResources: PolicyResource[] = resources.map((resource) => {
     const props = unknownCheckingProxy(resource.outputs ?? resource.props) as Record<string, any>;
     return {

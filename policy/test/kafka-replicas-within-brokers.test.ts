@@ -2,7 +2,7 @@ import { deepStrictEqual, strictEqual } from "assert";
 import { replicasWithinBrokers } from "../policies/kafka-replicas-within-brokers";
 import { devConfig, doConfig } from "./configs";
 import { kafka, nodePool, topic } from "./fixtures";
-import { checkStack, TestResource } from "./harness";
+import { checkStack, firstPreview, TestResource, unanalyzed } from "./harness";
 
 const urn = (r: TestResource) => `urn:pulumi:test::kafka-on-k8s::${r.type}::${r.name}`;
 
@@ -28,6 +28,28 @@ describe("policy kafka-replicas-within-brokers", () => {
       topic("demo-events"),
     ];
     deepStrictEqual(await checkStack(replicasWithinBrokers, resources, doConfig), { violations: [] });
+  });
+
+  // The pull-request case: the stack's first preview, the cluster not created yet.
+  it("decides on a first preview from the inputs the analyzer was shown: a topic above the brokers is reported", async () => {
+    const resources = [...cluster(), topic("wide", { replicas: 4 })];
+    deepStrictEqual(await checkStack(replicasWithinBrokers, firstPreview(resources), doConfig), {
+      violations: [
+        { message: "KafkaTopic kafka/wide: replicas 4, above the 3 broker replicas of cluster kafka/kafka", urn: urn(resources[4]) },
+      ],
+    });
+  });
+
+  it("says the Strimzi objects are not known yet when it has neither their outputs nor their inputs", async () => {
+    const outcome = await checkStack(replicasWithinBrokers, unanalyzed(firstPreview(cluster())), doConfig);
+    deepStrictEqual(outcome.violations, []);
+    strictEqual(
+      /^Kafka kafka-cluster, KafkaNodePool kafka-pool-controllers, KafkaNodePool kafka-pool-brokers, KafkaTopic kafka-topic-demo-events not known yet/.test(
+        outcome.notKnownYet ?? "",
+      ),
+      true,
+      outcome.notKnownYet,
+    );
   });
 
   it("reports a topic with more replicas than brokers", async () => {

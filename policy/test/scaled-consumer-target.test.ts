@@ -2,7 +2,7 @@ import { deepStrictEqual, strictEqual } from "assert";
 import { scaledConsumerTarget } from "../policies/scaled-consumer-target";
 import { devConfig, doConfig } from "./configs";
 import { deployment, kafka, scaledObject, topic } from "./fixtures";
-import { checkStack, messages, TestResource } from "./harness";
+import { checkStack, firstPreview, messages, TestResource, unanalyzed } from "./harness";
 
 const urn = (r: TestResource) => `urn:pulumi:test::kafka-on-k8s::${r.type}::${r.name}`;
 const stack = (...extra: TestResource[]) => [kafka(), topic("demo-events", { partitions: 12 }), deployment("consumer"), ...extra];
@@ -80,9 +80,18 @@ describe("policy scaled-consumer-target (stack)", () => {
     );
   });
 
-  it("says the objects are not known yet on a first preview instead of reporting them, and does not apply without a ScaledObject", async () => {
-    const unknown = stack(scaledObject()).map((r) => ({ ...r, outputs: {} }));
-    const outcome = await checkStack(scaledConsumerTarget, unknown, doConfig);
+  it("decides on a first preview from the inputs the analyzer was shown", async () => {
+    deepStrictEqual(await checkStack(scaledConsumerTarget, firstPreview(stack(scaledObject())), doConfig), { violations: [] });
+    deepStrictEqual(
+      messages(await checkStack(scaledConsumerTarget, firstPreview(stack(scaledObject({ maxReplicaCount: 13 }))), doConfig)),
+      [
+        "ScaledObject kafka/sample-app-consumer: maxReplicaCount 13 is above the 12 partitions of topic demo-events; a consumer beyond them idles",
+      ],
+    );
+  });
+
+  it("says the objects are not known yet when it has neither outputs nor inputs, and does not apply without a ScaledObject", async () => {
+    const outcome = await checkStack(scaledConsumerTarget, unanalyzed(firstPreview(stack(scaledObject()))), doConfig);
     deepStrictEqual(outcome.violations, []);
     strictEqual(/ScaledObject sample-app-scaler-scaledobject.* not known yet/.test(outcome.notKnownYet ?? ""), true, outcome.notKnownYet);
     strictEqual((await checkStack(scaledConsumerTarget, stack(), doConfig)).notApplicable, "the stack declares no KEDA ScaledObject");

@@ -1,6 +1,7 @@
 // Type tokens and accessors for the Kubernetes custom resources the program declares. Custom resources
 // have no typed SDK class here, so policies match on the type token the engine reports.
-import { UnknownValueError } from "@pulumi/policy";
+import { PolicyResource, UnknownValueError } from "@pulumi/policy";
+import { recordedInputs } from "./inputs";
 
 /** Strimzi `Kafka` cluster. */
 export const KAFKA = "kubernetes:kafka.strimzi.io/v1:Kafka";
@@ -83,29 +84,46 @@ export function toInteger(value: unknown): number {
 
 /**
  * The error a stack policy throws when it meets Kubernetes objects whose properties the engine does not
- * know yet. Stack policies see each resource's outputs; before the cluster exists (the first preview of a
- * stack) the engine cannot ask the Kubernetes provider, so those objects arrive with no properties at all,
- * and a missing field must not read as "unset". The analyzer turns an `UnknownValueError` into an advisory
- * "can't run policy during preview" instead of a violation; resource policies still check every object's
- * inputs on that preview. (Its constructor only formats messages about single unknown fields, hence the
- * plain error given its prototype.)
+ * know yet and whose inputs the analyzer has not seen either (see {@link knownKubernetesObjects}): a
+ * missing field must not read as "unset". The analyzer turns an `UnknownValueError` into an advisory
+ * "can't run policy during preview" instead of a violation. (Its constructor only formats messages about
+ * single unknown fields, hence the plain error given its prototype.)
  */
 export function notKnownYet(resources: readonly ResourceView[]): Error {
   const error = new Error(
-    `${resources.map(describe).join(", ")} not known yet (the cluster does not exist ` +
-      "before the first `pulumi up`; their inputs were checked by the resource policies)",
+    `${resources.map(describe).join(", ")} not known yet (neither their outputs, before the cluster ` +
+      "exists, nor their inputs were given to the policy pack)",
   );
   return Object.setPrototypeOf(error, UnknownValueError.prototype) as Error;
 }
 
+/** A Kubernetes object always carries `kind` once its provider has answered, and in its inputs. */
+const unknownKubernetesObject = (resource: ResourceView) => resource.type.startsWith("kubernetes:") && resource.props.kind === undefined;
+
 /**
- * The given resources, after making sure the engine knows the properties of every Kubernetes object among
- * them: a Kubernetes object always carries `kind` once its provider has answered. Throws {@link notKnownYet}.
+ * The given resources with every Kubernetes object's properties known. Stack policies receive outputs; on
+ * a stack's first preview the cluster does not exist and the engine passes Kubernetes objects with no
+ * properties at all. Such an object is read from the inputs the analyzer received for it in this run
+ * (lib/inputs.ts): what the program asks for, which is what that preview is about. Throws
+ * {@link notKnownYet} for objects it has neither for.
  */
-export function knownKubernetesObjects<T extends ResourceView>(resources: readonly T[]): readonly T[] {
-  const unknown = resources.filter((r) => r.type.startsWith("kubernetes:") && r.props.kind === undefined);
+export function knownKubernetesObjects<T extends ResourceView & { readonly urn: string }>(resources: readonly T[]): readonly T[] {
+  const resolved = resources.map((resource) => {
+    const inputs = unknownKubernetesObject(resource) ? recordedInputs(resource.urn) : undefined;
+    if (inputs === undefined) {
+      return resource;
+    }
+    // A PolicyResource's asType hands out its properties too: the inputs now, like `props`.
+    const policyResource = resource as Partial<Pick<PolicyResource, "isType" | "asType">>;
+    const asType = policyResource.isType && {
+      asType: ((resourceClass: unknown) =>
+        policyResource.isType!(resourceClass as never) ? inputs : undefined) as PolicyResource["asType"],
+    };
+    return { ...resource, props: inputs, ...asType };
+  });
+  const unknown = resolved.filter(unknownKubernetesObject);
   if (unknown.length > 0) {
     throw notKnownYet(unknown);
   }
-  return resources;
+  return resolved;
 }
