@@ -2,11 +2,9 @@
 // slow clients, a flood of large bodies, cross-site and DNS-rebinding requests, bad bodies and a huge
 // stream table. Every loop is bounded in count and time and talks to 127.0.0.1 only.
 import { strict as assert } from "node:assert";
-import { existsSync } from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
 import pidusage from "pidusage";
-import { chromium } from "../../sample-app/node_modules/playwright-core";
 import { Kafka, logLevel } from "../../sample-app/node_modules/kafkajs";
 import type { Stats } from "../../sample-app/src/app";
 import { loadConfig } from "../../sample-app/src/config";
@@ -14,9 +12,9 @@ import { HTTP_PORT } from "../../sample-app/src/contract";
 import { startKafkaBroker, type KafkaBroker } from "../support/kafka";
 import { AppProcess, ensureBuilt, waitFor } from "./app-process";
 import { createTopic, readTopic, uniqueName } from "./topics";
+import { launchBrowser } from "./browser";
 
 const PARTITIONS = 6;
-const CHROMIUM = "/usr/bin/chromium";
 const HEADERS_TIMEOUT_MS = 2000;
 const REQUEST_TIMEOUT_MS = 4000;
 /** The default cap, so that the memory measured is what a pod gets. */
@@ -358,19 +356,7 @@ describe("sample app HTTP server under abuse", function () {
       assert.equal(headers["x-content-type-options"], "nosniff", path);
       assert.equal(headers["x-frame-options"], "DENY", path);
     }
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is absent (apt-get install -y chromium)`);
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--no-first-run",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await launchBrowser();
     try {
       const page = await browser.newPage();
       const problems: string[] = [];

@@ -2,14 +2,13 @@
 import { strict as assert } from "node:assert";
 import { existsSync, mkdirSync } from "node:fs";
 import * as path from "node:path";
-import { chromium } from "../../sample-app/node_modules/playwright-core";
 import { startKafkaBroker, type KafkaBroker } from "../support/kafka";
 import { AppProcess, ensureBuilt, missingOf, waitFor } from "./app-process";
 import { Kafka, logLevel } from "../../sample-app/node_modules/kafkajs";
 import { createTopic, readTopic, uniqueName } from "./topics";
+import { CHROMIUM, launchBrowser } from "./browser";
 
 const PARTITIONS = 6;
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = path.resolve(__dirname, "..", "..", "test-artifacts", "dashboard.png");
 
 describe("sample app against a real Kafka broker", function () {
@@ -313,19 +312,7 @@ describe("sample app against a real Kafka broker", function () {
     const t = await topic("dashboard");
     const p = app({ KAFKA_TOPIC: t, KAFKA_GROUP_ID: t, APP_ROLE: "both", PRODUCE_RATE: "300", KAFKA_CLIENT_ID: "dashboard-demo" });
     const url = await p.url();
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await launchBrowser();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
       const external: string[] = [];

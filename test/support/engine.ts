@@ -170,3 +170,13 @@ function parseEvents(stdout: string): EngineEvent[] {
 export function policyArgs(configStack: string): string[] {
   return ["--policy-pack", join(root, "policy"), "--policy-pack-config", join(root, "policy", "config", `${configStack}.json`)];
 }
+
+/** The mandatory policies the dev stack's shape breaks under the strict (production) settings. */
+export const policiesDevBreaksWhenStrict = [
+  "kafka-broker-replicas",
+  "kafka-controller-replicas",
+  "kafka-persistent-storage",
+  "kafka-replication-config",
+  "kafka-topic-replicas",
+  "sample-app-deployment",
+];
