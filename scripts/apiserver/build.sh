@@ -3,7 +3,7 @@
 # Builds the local control plane's tools from the committed wrapper modules (and flux from its own
 # module) into a cache outside the repo, keyed by version, and reuses them when present.
 # Usage: build.sh [tool...]; tools: etcd kube-apiserver kube-controller-manager kube-scheduler kwok
-# flux helm; default etcd kube-apiserver helm (the API-server stage). Prints one line per binary on stdout,
+# flux helm cyclonus; default etcd kube-apiserver helm (the API-server stage). Prints one line per binary on stdout,
 # `<name> built|reused <path>`; progress and timings go to stderr. A cold build takes minutes on 2 cores.
 set -euo pipefail
 
@@ -120,6 +120,24 @@ build_helm() {
   trap - EXIT
 }
 
+# cyclonus evaluates NetworkPolicies offline (test-apiserver/network-policy.test.ts). Its module pins its
+# dependencies in its own go.sum and has no replace directives: built like helm, from a writable copy.
+build_cyclonus() {
+  local binary="$tools_dir/cyclonus-$CYCLONUS_VERSION/cyclonus" work
+  if [[ -x "$binary" ]]; then
+    build cyclonus "$CYCLONUS_VERSION" . .
+    return
+  fi
+  work="$(mktemp -d)"
+  # shellcheck disable=SC2064 # expand now: $work is local
+  trap "rm -rf '$work'" EXIT
+  cp -r "$(module_dir "github.com/mattfenwick/cyclonus@$CYCLONUS_VERSION")/." "$work"
+  chmod -R u+w "$work"
+  build cyclonus "$CYCLONUS_VERSION" "$work" ./cmd/cyclonus
+  rm -rf "$work"
+  trap - EXIT
+}
+
 require_pinned kube-apiserver k8s.io/kubernetes "$KUBERNETES_VERSION"
 require_pinned etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION"
 require_pinned kwok sigs.k8s.io/kwok "$KWOK_VERSION"
@@ -150,6 +168,7 @@ for tool in "$@"; do
       ;;
     flux) build_flux ;;
     helm) build_helm ;;
+    cyclonus) build_cyclonus ;;
     *) log "unknown tool: $tool"; exit 2 ;;
   esac
 done
