@@ -188,7 +188,11 @@ export function createHttpServer(
     if (req.method === "POST" && path === "/messages") {
       const refused = refusal(req);
       if (refused !== undefined) {
-        return send(res, tokenDigest === undefined ? 403 : 401, { error: refused }, "application/json", { "www-authenticate": "Bearer" });
+        // Closing the connection spares reading a body that will not be used.
+        return send(res, tokenDigest === undefined ? 403 : 401, { error: refused }, "application/json", {
+          "www-authenticate": "Bearer",
+          connection: "close",
+        });
       }
       if (!app.producer) return send(res, 409, { error: `this process has ${ENV.role}=consumer; POST /messages needs producer or both` });
       if (bodies >= config.httpMaxBodies) {
