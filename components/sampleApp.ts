@@ -21,6 +21,15 @@ const namespaceNameLabel = "kubernetes.io/metadata.name";
  */
 export const postTokenCommand = `node -e "process.stdout.write(require('crypto').randomBytes(32).toString('hex'))"`;
 
+/**
+ * The Command that makes the POST token: its stdout is a secret output (encrypted in the state) and it logs
+ * nothing, so the token never reaches the engine's output. test-engine/post-token.test.ts runs it through
+ * the real engine.
+ */
+export function postTokenMaker(name: string, opts: pulumi.CustomResourceOptions): command.local.Command {
+  return new command.local.Command(name, { create: postTokenCommand, logging: "none" }, { ...opts, additionalSecretOutputs: ["stdout"] });
+}
+
 /** Where a consumer group without committed offsets starts: KEDA must count its lag the same way. */
 export const newGroupOffset: "earliest" | "latest" = "earliest";
 
@@ -66,11 +75,7 @@ export class SampleApp extends pulumi.ComponentResource {
     // - an HMAC of an existing secret needs one, and the dev stack has none;
     // - Node's crypto in the program itself gives a new value on every run.
     // Logging is off so the token never reaches the engine's output; the Secret hands it to the pods.
-    const tokenCommand = new command.local.Command(
-      `${name}-post-token`,
-      { create: postTokenCommand, logging: "none" },
-      { parent: this, additionalSecretOutputs: ["stdout"] },
-    );
+    const tokenCommand = postTokenMaker(`${name}-post-token`, { parent: this });
     const tokenSecret = new k8s.core.v1.Secret(
       `${name}-post-token`,
       {
