@@ -15,7 +15,7 @@ import { grafanaDashboardLabel, Monitoring } from "./components/monitoring";
 import { newGroupOffset, SampleApp, sampleAppContainer, sampleAppLabels } from "./components/sampleApp";
 import { SampleAppImage } from "./components/sampleAppImage";
 import { StrimziOperator, strimziOperatorPodLabels } from "./components/strimziOperator";
-import { ENV } from "./sample-app/src/contract";
+import { ENV, KUBERNETES } from "./sample-app/src/contract";
 
 // Throws with every problem before anything is declared.
 const config = loadConfig();
@@ -111,6 +111,7 @@ const app = new SampleApp(
     groupId: appGroup,
     kafka: appKafka.connection,
     dependsOn: appKafka.readyFor,
+    metricsFrom: config.monitoring?.namespace,
   },
   onCluster,
 );
@@ -163,7 +164,8 @@ const monitoring = config.monitoring
           {
             name: "sample-app",
             namespace: config.kafka.namespace,
-            port: "http",
+            // The app's metrics listener, the one port its NetworkPolicy opens to the monitoring namespace.
+            port: KUBERNETES.ports.metrics,
             path: "/metrics",
             selector: { matchLabels: sampleAppLabels },
           },

@@ -42,14 +42,16 @@ const shared = {
   "kubernetes:core/v1:Service": 1,
   "kubernetes:policy/v1:PodDisruptionBudget": 2,
   "kubernetes:networking.k8s.io/v1:NetworkPolicy": 1,
+  // the app's POST token, which the pods read from it
+  "kubernetes:core/v1:Secret": 1,
 };
 
 const expected: Record<"dev" | "do", Record<string, number>> = {
   dev: {
     ...shared,
     "kafka-on-k8s:cluster:KindCluster": 1,
-    // kind create cluster, flux install, docker build + kind load
-    "command:local:Command": 3,
+    // kind create cluster, flux install, docker build + kind load, the app's POST token
+    "command:local:Command": 4,
     "kubernetes:kafka.strimzi.io/v1:KafkaNodePool": 1,
   },
   do: {
@@ -57,8 +59,8 @@ const expected: Record<"dev" | "do", Record<string, number>> = {
     "kafka-on-k8s:cluster:DoksCluster": 1,
     "digitalocean:index/containerRegistry:ContainerRegistry": 1,
     "digitalocean:index/kubernetesCluster:KubernetesCluster": 1,
-    // flux install, docker build + push
-    "command:local:Command": 2,
+    // flux install, docker build + push, the app's POST token
+    "command:local:Command": 3,
     "kubernetes:kafka.strimzi.io/v1:KafkaNodePool": 2,
     "kubernetes:kafka.strimzi.io/v1:KafkaUser": 1,
     "kubernetes:keda.sh/v1alpha1:TriggerAuthentication": 1,

@@ -4,7 +4,7 @@ import { PRODUCE_RATE_MAX } from "../../sample-app/src/contract";
 import { Problems, Resolved } from "./problems";
 import type { ParsedSettings } from "./schema";
 import type { TopicSettings } from "./topics";
-import { bool, chartVersion, dnsLabel, nonNegativeInt, positiveInt, reservedNamespaces } from "./validators";
+import { bool, chartVersion, dnsLabel, jsonText, nonNegativeInt, positiveInt, reservedNamespaces } from "./validators";
 
 /** The KEDA release that scales the consumers. */
 export interface KedaSettings {
@@ -26,6 +26,14 @@ export interface ConsumerAutoscaling {
   readonly scaleDownStabilizationSeconds: number;
 }
 
+/** Pods, besides the port-forward, that may reach the app's dashboard/API port. */
+export interface HttpPeer {
+  /** Their namespace. */
+  readonly namespace: string;
+  /** Labels the pods must have; unset = every pod of the namespace. */
+  readonly podLabels?: Readonly<Record<string, string>>;
+}
+
 /** The sample app's Deployments. */
 export interface SampleAppSettings {
   /** Topic the app produces to and consumes from. */
@@ -38,6 +46,8 @@ export interface SampleAppSettings {
   readonly autoscaling?: ConsumerAutoscaling;
   /** Messages/s per producer, or "max". */
   readonly produceRate: string;
+  /** The only pods in the cluster that may reach the dashboard/API port (none by default). */
+  readonly httpPeers: readonly HttpPeer[];
 }
 
 /** The app and, when its consumers autoscale, the KEDA release that scales them. */
@@ -47,6 +57,12 @@ export interface AppAndKeda {
   /** KEDA, present only when the consumers autoscale. */
   readonly keda?: KedaSettings;
 }
+
+// Kubernetes' label syntax: a name of 1-63 characters, alphanumeric at both ends, optionally after a DNS
+// subdomain prefix and "/"; a value is such a name or empty.
+const labelName = "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?";
+const labelKey = new RegExp(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?${labelName}$`);
+const labelValue = new RegExp(`^(${labelName})?$`);
 
 /** The app's and KEDA's settings and their schema. */
 export const appShape = {
@@ -62,6 +78,39 @@ export const appShape = {
     })
     .default("100"),
   appAutoscaling: bool.default(true),
+  // Who in the cluster may reach the dashboard and POST /messages besides the port-forward, which
+  // NetworkPolicy does not govern. None by default: any pod that can reach the port can read the stats and,
+  // with the token, write to the protected topic under the app's Kafka identity.
+  appHttpPeers: jsonText(
+    z.array(
+      z.strictObject(
+        {
+          namespace: z.string({ error: "required: the namespace of the peer's pods" }).pipe(dnsLabel),
+          podLabels: z
+            .record(
+              z.string(),
+              z.string().regex(labelValue, { error: "must be a label value: at most 63 of [A-Za-z0-9._-], alphanumeric at both ends" }),
+            )
+            // Keys are checked here rather than by the record's key schema, whose error names no rule.
+            .superRefine((labels, ctx) => {
+              for (const key of Object.keys(labels).filter((k) => !labelKey.test(k))) {
+                ctx.addIssue({
+                  code: "custom",
+                  path: [key],
+                  message: "must be a label key: [prefix/]name, the name 1-63 of [A-Za-z0-9._-]",
+                });
+              }
+            })
+            .optional(),
+        },
+        {
+          error: (issue) =>
+            issue.code === "unrecognized_keys" ? `unknown field ${issue.keys.join(", ")}: each peer is {namespace, podLabels?}` : undefined,
+        },
+      ),
+      { error: "must be a list of peers, each {namespace, podLabels?}" },
+    ),
+  ).default([]),
   appMinConsumerReplicas: positiveInt("replica count").optional(),
   appMaxConsumerReplicas: positiveInt("replica count", 10_000).optional(),
   appLagThreshold: positiveInt("message count", 1_000_000).optional(),
@@ -132,6 +181,7 @@ export function resolveApp(parsed: ParsedSettings, topics: readonly TopicSetting
         consumerReplicas: s.appConsumerReplicas,
         produceRate: s.appProduceRate,
         autoscaling,
+        httpPeers: s.appHttpPeers,
       },
       keda: autoscaling ? { chartVersion: s.kedaChartVersion, namespace: s.kedaNamespace } : undefined,
     },

@@ -203,11 +203,35 @@ async function tick() {
   }
 }
 
+// POST /messages needs the stack's token; the app gives it to this page only when it is opened through
+// kubectl port-forward (see http.ts). Fetched once, kept in memory only.
+let token;
+async function postToken() {
+  if (token === undefined) {
+    const res = await fetch("/api/token", { cache: "no-store" });
+    const out = await res.json();
+    if (res.status !== 200) throw new Error(`${res.status}: ${out.error}`);
+    token = out.token;
+  }
+  return token;
+}
+
 $("send").addEventListener("submit", async (e) => {
   e.preventDefault();
   const key = $("send-key").value.trim();
   const body = { value: $("send-value").value, ...(key ? { key } : {}) };
-  const res = await fetch("/messages", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  let bearer;
+  try {
+    bearer = await postToken();
+  } catch (err) {
+    text("send-result", `cannot send: ${err.message}`);
+    return;
+  }
+  const res = await fetch("/messages", {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${bearer}` },
+    body: JSON.stringify(body),
+  });
   const out = await res.json();
   text(
     "send-result",

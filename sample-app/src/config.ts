@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { z } from "zod";
-import { DEFAULT_TOPIC, ENV, HTTP_PORT, PRODUCE_RATE_MAX } from "./contract";
+import { DEFAULT_TOPIC, ENV, HTTP_PORT, METRICS_PORT, PRODUCE_RATE_MAX } from "./contract";
 
 /** Which halves of the app this process runs. */
 export type AppRole = "producer" | "consumer" | "both";
@@ -49,6 +49,13 @@ export interface AppConfig {
   readonly tlsCaFile?: string;
   /** HTTP listen port (0 = any free port, logged at start-up). */
   readonly httpPort: number;
+  /** Port of the listener that serves only GET /metrics (0 = any free port, logged at start-up). */
+  readonly metricsPort: number;
+  /**
+   * The token `POST /messages` must carry as `Authorization: Bearer <token>`; unset = POST /messages is
+   * refused (403), so a pod that lost its Secret fails closed instead of writing for anyone.
+   */
+  readonly postToken?: string;
   /** A client that has not sent its request's headers this long after connecting is cut off (408). */
   readonly httpHeadersTimeoutMs: number;
   /** A client that has not sent its whole request (headers and body) this long after connecting is cut off (408). */
@@ -158,6 +165,15 @@ const fields = {
       message: `${ENV.tlsCaFile} must name a readable PEM file`,
     }),
   httpPort: int(ENV.httpPort, 0, 65535, HTTP_PORT),
+  metricsPort: int(ENV.metricsPort, 0, 65535, METRICS_PORT),
+  // At least 32 characters: the program gives 64 hex digits (256 bits); a short one could be guessed by a
+  // peer that may reach the port. The message never shows the value.
+  postToken: z
+    .string()
+    .optional()
+    .refine((t) => t === undefined || t === "" || /^[\x21-\x7e]{32,512}$/.test(t), {
+      message: `${ENV.postToken} must be 32-512 printable ASCII characters without spaces (e.g. openssl rand -hex 32)`,
+    }),
   httpHeadersTimeoutMs: int(ENV.httpHeadersTimeoutMs, 1000, 300_000, 10_000),
   httpRequestTimeoutMs: int(ENV.httpRequestTimeoutMs, 1000, 300_000, 30_000),
   // 48 bodies of 1 MiB at once took a process that also consumes from ~70 to 356-387 MiB of RSS, past the
@@ -186,6 +202,13 @@ const schema = z.object(fields).superRefine((e, ctx) => {
       message: `${ENV.httpHeadersTimeoutMs} (${e.httpHeadersTimeoutMs}) must not exceed ${ENV.httpRequestTimeoutMs} (${e.httpRequestTimeoutMs}): the headers are part of the request`,
     });
   }
+  if (e.metricsPort !== 0 && e.metricsPort === e.httpPort) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["metricsPort"],
+      message: `${ENV.metricsPort} (${e.metricsPort}) must differ from ${ENV.httpPort}: the metrics have a port of their own, which only the monitoring namespace may reach`,
+    });
+  }
   if (Boolean(e.saslUsername) !== Boolean(e.saslPassword)) {
     ctx.addIssue({
       code: "custom",
@@ -211,9 +234,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     });
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
-  const { saslUsername, saslPassword, tlsCaFile, fromBeginning, ...e } = r.data;
+  const { saslUsername, saslPassword, tlsCaFile, fromBeginning, postToken, ...e } = r.data;
   return {
     ...e,
+    postToken: postToken || undefined,
     sasl: saslUsername && saslPassword ? { username: saslUsername, password: saslPassword } : undefined,
     tlsCaFile: tlsCaFile || undefined,
     fromBeginning: fromBeginning === "true",

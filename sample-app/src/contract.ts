@@ -17,6 +17,13 @@ export const DEFAULT_TOPIC: string = contract.defaultTopic;
 /** The port the app listens on unless HTTP_PORT says otherwise; the program publishes it, smoke.sh reads it. */
 export const HTTP_PORT: number = contract.httpPort;
 
+/**
+ * The port of the second listener, which serves only GET /metrics: a NetworkPolicy can then admit the
+ * monitoring namespace to the metrics without admitting it to the dashboard and POST /messages. The
+ * program publishes it under the container port name KUBERNETES.ports.metrics, which the PodMonitor names.
+ */
+export const METRICS_PORT: number = contract.metricsPort;
+
 /** Highest PRODUCE_RATE the app accepts, in messages/s; the program refuses a higher appProduceRate. */
 export const PRODUCE_RATE_MAX: number = contract.produceRateMax;
 
@@ -30,7 +37,8 @@ export const CLIENT_RETRY: Readonly<typeof contract.clientRetry> = contract.clie
 /**
  * How the stack labels the app's pods and names its Deployments and Service: the program sets them, the
  * policy pack recognises the app by them (its `appName` default), smoke.sh, scale.sh and
- * collect-diagnostics.sh select by them. The app reads only `service`: a request naming it as Host came
- * through the Service, inside the cluster (http.ts).
+ * collect-diagnostics.sh select by them; `ports` names the container ports (the probes and the Service use
+ * `http`, the PodMonitor and the NetworkPolicy `metrics`). The app reads only `service`: a request naming
+ * it as Host came through the Service, inside the cluster (http.ts).
  */
 export const KUBERNETES: Readonly<typeof contract.kubernetes> = contract.kubernetes;

@@ -2,7 +2,8 @@ import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { App } from "./app";
 import { ConfigError, loadConfig, type AppConfig } from "./config";
-import { createHttpServer } from "./http";
+import { ENV } from "./contract";
+import { createHttpServer, createMetricsServer } from "./http";
 import { log, setLogLevel } from "./log";
 
 function configOrExit(): AppConfig {
@@ -19,6 +20,7 @@ const config = configOrExit();
 setLogLevel(config.logLevel);
 const app = new App(config);
 const server = createHttpServer(app, join(__dirname, "..", "public"), config);
+const metricsServer = createMetricsServer(app, config);
 
 // A KafkaJS promise rejected with nobody listening must not kill a process that would recover.
 process.on("unhandledRejection", (reason) => log("error", "unhandled rejection", { reason: String(reason) }));
@@ -36,6 +38,7 @@ async function shutdown(signal: string): Promise<void> {
     process.exit(1);
   }, config.shutdownTimeoutMs);
   server.close();
+  metricsServer.close();
   await app.stop();
   clearTimeout(deadline);
   log("info", "stopped cleanly", app.summary());
@@ -44,8 +47,21 @@ async function shutdown(signal: string): Promise<void> {
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
 
-server.listen(config.httpPort, () => {
-  const { port } = server.address() as AddressInfo;
-  log("info", "http listening", { port, role: config.role, topic: config.topic, brokers: config.brokers });
-  app.start();
-});
+// The app starts once both ports listen, so a test or probe that sees "http listening" finds the metrics too.
+const listening = (s: typeof server, port: number) =>
+  new Promise<number>((resolve, reject) => {
+    s.once("error", reject);
+    s.listen(port, () => resolve((s.address() as AddressInfo).port));
+  });
+void Promise.all([listening(metricsServer, config.metricsPort), listening(server, config.httpPort)]).then(
+  ([metricsPort, port]) => {
+    log("info", "metrics listening", { port: metricsPort });
+    if (!config.postToken) log("warn", `POST /messages is off: ${ENV.postToken} is unset`);
+    log("info", "http listening", { port, role: config.role, topic: config.topic, brokers: config.brokers });
+    app.start();
+  },
+  (err: Error) => {
+    process.stderr.write(`sample-app: cannot listen: ${err.message}\n`);
+    process.exit(2);
+  },
+);

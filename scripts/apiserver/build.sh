@@ -3,7 +3,7 @@
 # Builds the local control plane's tools from the committed wrapper modules (and flux from its own
 # module) into a cache outside the repo, keyed by version, and reuses them when present.
 # Usage: build.sh [tool...]; tools: etcd kube-apiserver kube-controller-manager kube-scheduler kwok
-# flux flux-previous helm; default etcd kube-apiserver helm (the API-server stage). Prints one line per binary on stdout,
+# flux flux-previous helm cyclonus; default etcd kube-apiserver helm (the API-server stage). Prints one line per binary on stdout,
 # `<name> built|reused <path>`; progress and timings go to stderr. A cold build takes minutes on 2 cores.
 set -euo pipefail
 
@@ -114,20 +114,21 @@ build_flux() {
   trap - EXIT
 }
 
-# Helm's module has no replace directives and pins its dependencies in its own go.sum: build it in a
-# writable copy of the module, version stamped as upstream's release does.
-build_helm() {
-  local binary="$tools_dir/helm-$HELM_VERSION/helm" work
-  if [[ -x "$binary" ]]; then
-    build helm "$HELM_VERSION" . .
+# A tool whose module has no replace directives and pins its dependencies in its own go.sum (helm;
+# cyclonus, which evaluates NetworkPolicies offline for test-apiserver/network-policy.test.ts): built in a
+# writable copy of the module. Arguments: name version module package [ldflags].
+build_module_copy() {
+  local name="$1" version="$2" module="$3" package="$4" ldflags="${5:-}" work
+  if [[ -x "$tools_dir/$name-$version/$name" ]]; then
+    build "$name" "$version" . .
     return
   fi
   work="$(mktemp -d)"
   # shellcheck disable=SC2064 # expand now: $work is local
   trap "rm -rf '$work'" EXIT
-  cp -r "$(module_dir "helm.sh/helm/v4@$HELM_VERSION")/." "$work"
+  cp -r "$(module_dir "$module@$version")/." "$work"
   chmod -R u+w "$work"
-  build helm "$HELM_VERSION" "$work" ./cmd/helm "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION"
+  build "$name" "$version" "$work" "$package" "$ldflags"
   rm -rf "$work"
   trap - EXIT
 }
@@ -162,7 +163,9 @@ for tool in "$@"; do
       ;;
     flux) build_flux flux "$FLUX_VERSION" ;;
     flux-previous) build_flux flux-previous "$FLUX_PREVIOUS_VERSION" ;;
-    helm) build_helm ;;
+    # Version stamped as upstream's release does.
+    helm) build_module_copy helm "$HELM_VERSION" helm.sh/helm/v4 ./cmd/helm "-X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" ;;
+    cyclonus) build_module_copy cyclonus "$CYCLONUS_VERSION" github.com/mattfenwick/cyclonus ./cmd/cyclonus ;;
     *) log "unknown tool: $tool"; exit 2 ;;
   esac
 done

@@ -475,6 +475,48 @@ const table: [string, StackName, Record<string, unknown>, Record<string, string>
   ],
   // zod's stringbool alone also takes y/n, yes/no, on/off, 1/0, enabled/disabled: "must be true or false" is the rule stated.
   ["a switch given as on", "dev", { appAutoscaling: "on" }, undefined, /^kafka-on-k8s:appAutoscaling = "on": must be true or false$/],
+  [
+    "app HTTP peers that are not a list",
+    "dev",
+    { appHttpPeers: { namespace: "ops" } },
+    undefined,
+    /^kafka-on-k8s:appHttpPeers = .*: must be a list of peers, each \{namespace, podLabels\?\}$/,
+  ],
+  [
+    "an app HTTP peer without a namespace",
+    "dev",
+    { appHttpPeers: [{ podLabels: { app: "grafana" } }] },
+    undefined,
+    /^kafka-on-k8s:appHttpPeers\[0\]\.\[namespace\] = .*: required: the namespace of the peer's pods$/,
+  ],
+  [
+    "an app HTTP peer in a namespace that is no DNS label",
+    "do",
+    { appHttpPeers: [{ namespace: "Ops" }] },
+    undefined,
+    /^kafka-on-k8s:appHttpPeers\[0\]\.\[namespace\] = .*: must be a DNS label/,
+  ],
+  [
+    "an app HTTP peer with a label key Kubernetes refuses",
+    "dev",
+    { appHttpPeers: [{ namespace: "ops", podLabels: { "bad key": "x" } }] },
+    undefined,
+    /^kafka-on-k8s:appHttpPeers\[0\]\.\[podLabels\]\.\[bad key\] = .*: must be a label key/,
+  ],
+  [
+    "an app HTTP peer with a label value Kubernetes refuses",
+    "dev",
+    { appHttpPeers: [{ namespace: "ops", podLabels: { app: "-grafana" } }] },
+    undefined,
+    /^kafka-on-k8s:appHttpPeers\[0\]\.\[podLabels\]\.\[app\] = .*: must be a label value/,
+  ],
+  [
+    "an app HTTP peer with a field of another name",
+    "dev",
+    { appHttpPeers: [{ namespace: "ops", pods: { app: "grafana" } }] },
+    undefined,
+    /^kafka-on-k8s:appHttpPeers\[0\] = .*: unknown field pods: each peer is \{namespace, podLabels\?\}$/,
+  ],
   ["a switch given as 0", "do", { doHa: "0" }, undefined, /^kafka-on-k8s:doHa = "0": must be true or false$/],
   [
     "a kube-prometheus-stack chart version that is not exact",
@@ -580,6 +622,13 @@ describe("stack configuration", () => {
     );
     assert.strictEqual(config.kafka.brokerReplicas, 5);
     assert.strictEqual(config.kafka.controllerReplicas, 5);
+  });
+
+  it("admits no peer to the app's HTTP port unless the stack names some, and takes them as given", () => {
+    assert.deepStrictEqual(parse("dev", {}).app.httpPeers, []);
+    assert.deepStrictEqual(parse("do", {}).app.httpPeers, []);
+    const peers = [{ namespace: "ops", podLabels: { "app.kubernetes.io/name": "grafana", tier: "" } }, { namespace: "batch" }];
+    assert.deepStrictEqual(parse("dev", { appHttpPeers: peers }).app.httpPeers, peers);
   });
 
   it("reports every problem at once", () => {

@@ -5,7 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { pinned } from "../../components/config/pinned";
+import { postTokenCommand, postTokenSecret } from "../../components/sampleApp";
 import { knownVariables, loadConfig as loadAppConfig } from "../../sample-app/src/config";
+import { ENV, KUBERNETES, METRICS_PORT } from "../../sample-app/src/contract";
 import { DeclaredResource, fakeKubeconfig, ofType, ProgramRun, runProgram } from "../support/program";
 
 const t = {
@@ -29,6 +31,7 @@ const t = {
   networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
   podMonitor: "kubernetes:monitoring.coreos.com/v1:PodMonitor",
   configMap: "kubernetes:core/v1:ConfigMap",
+  secret: "kubernetes:core/v1:Secret",
 };
 const ref = (r: DeclaredResource) => `${r.type}::${r.name}`;
 const one = (run: ProgramRun, type: string, name?: string): DeclaredResource => {
@@ -193,6 +196,25 @@ esac
     assert.strictEqual(service.spec.selector["app.kubernetes.io/component"], "consumer");
   });
 
+  it("gives POST /messages a per-stack token: made once by a Command that logs nothing, handed to the pods by a Secret", () => {
+    const run = runOf();
+    const maker = commandNamed(run, "sample-app-post-token");
+    assert.strictEqual(maker.inputs.create, postTokenCommand);
+    assert.strictEqual(maker.inputs.logging, "none", "the Command's stdout is the token: it must not be logged");
+    assert.deepStrictEqual(Object.keys(maker.inputs).sort(), ["create", "logging"], "a changed input would re-create the token");
+    const secret = one(run, t.secret, "sample-app-post-token");
+    assert.strictEqual(secret.inputs.metadata.name, postTokenSecret.name);
+    assert.deepStrictEqual(secret.secretPaths, ["stringData"], "the token must reach the engine as a secret");
+    for (const d of ofType(run, t.deployment)) {
+      const token = (d.inputs.spec.template.spec.containers[0].env as { name: string }[]).find((v) => v.name === ENV.postToken);
+      assert.deepStrictEqual(
+        token,
+        { name: ENV.postToken, valueFrom: { secretKeyRef: { name: postTokenSecret.name, key: postTokenSecret.key } } },
+        `${d.name}: the token from the Secret, never a plain value`,
+      );
+    }
+  });
+
   it("sets on the app's pods only variables the app reads, with values its own schema accepts", () => {
     const run = runOf();
     for (const d of ofType(run, t.deployment)) {
@@ -223,7 +245,13 @@ esac
     }
     const policy = one(run, t.networkPolicy).inputs.spec;
     assert.deepStrictEqual(policy.policyTypes, ["Ingress", "Egress"]);
-    assert.deepStrictEqual(policy.ingress, [{ ports: [{ protocol: "TCP", port: 8080 }] }]);
+    // A rule without `from` admits every pod of every namespace; which peers each rule admits is proven
+    // by cyclonus (test-apiserver/network-policy.test.ts).
+    assert.deepStrictEqual(
+      policy.ingress.filter((r: { from?: unknown[] }) => !r.from?.length),
+      [],
+      "an ingress rule open to every pod",
+    );
     const port = stack === "do" ? 9093 : 9092;
     assert.deepStrictEqual(policy.egress[0], {
       to: [{ podSelector: { matchLabels: { "strimzi.io/cluster": "kafka", "strimzi.io/broker-role": "true" } } }],
@@ -390,11 +418,25 @@ function monitoringChecks(runOf: () => ProgramRun) {
     for (const [k, v] of Object.entries(monitors["sample-app"].inputs.spec.selector.matchLabels)) {
       assert.strictEqual(consumer.metadata.labels[k], v, `sample-app PodMonitor label ${k}`);
     }
-    assert.ok(consumer.spec.containers[0].ports.some((p: { name: string }) => p.name === endpoint("sample-app").port));
+    // By the app's metrics listener, whose port the contract names and numbers.
+    assert.strictEqual(endpoint("sample-app").port, KUBERNETES.ports.metrics);
+    assert.deepStrictEqual(
+      consumer.spec.containers[0].ports.find((p: { name: string }) => p.name === KUBERNETES.ports.metrics),
+      { name: KUBERNETES.ports.metrics, containerPort: METRICS_PORT },
+    );
+    assert.strictEqual(env(one(run, t.deployment, "sample-app-consumer")).METRICS_PORT, String(METRICS_PORT));
     assert.strictEqual(endpoint("sample-app").path, "/metrics");
-    // The app's NetworkPolicy must let Prometheus in on that port.
+    // The app's NetworkPolicy must let Prometheus's namespace in on that port (cyclonus proves it admits no other).
     const ingress = ofType(run, t.networkPolicy).find((n) => n.inputs.metadata.name === "sample-app")!.inputs.spec.ingress;
-    assert.ok(ingress.some((r: { from?: unknown; ports: { port: number }[] }) => !r.from && r.ports.some((p) => p.port === 8080)));
+    assert.deepStrictEqual(
+      ingress.filter((r: { ports: { port: number }[] }) => r.ports.some((p) => p.port === METRICS_PORT)),
+      [
+        {
+          from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+          ports: [{ protocol: "TCP", port: METRICS_PORT }],
+        },
+      ],
+    );
   });
 
   it("serves the app group's lag through Strimzi's Kafka Exporter, and ships Strimzi's dashboards from its chart", () => {

@@ -1,14 +1,17 @@
 // The sample app's HTTP server under attack, as a real process against a real single-node Kafka broker:
 // slow clients, a flood of large bodies, cross-site and DNS-rebinding requests, bad bodies and a huge
-// stream table. Every loop is bounded in count and time and talks to 127.0.0.1 only.
+// stream table, and the app's network surface (the POST token, who may read it, the metrics listener). Every
+// loop is bounded in count and time and talks to this machine only (127.0.0.1, and its own non-loopback
+// address to be a peer that is not the pod itself).
 import { strict as assert } from "node:assert";
 import * as http from "node:http";
 import * as net from "node:net";
+import { networkInterfaces } from "node:os";
 import pidusage from "pidusage";
 import { Kafka, logLevel } from "../../sample-app/node_modules/kafkajs";
 import type { Stats } from "../../sample-app/src/app";
 import { loadConfig } from "../../sample-app/src/config";
-import { HTTP_PORT } from "../../sample-app/src/contract";
+import { HTTP_PORT, METRICS_PORT } from "../../sample-app/src/contract";
 import { startKafkaBroker, type KafkaBroker } from "../support/kafka";
 import { AppProcess, ensureBuilt, waitFor } from "./app-process";
 import { createTopic, readTopic, uniqueName } from "./topics";
@@ -30,15 +33,15 @@ interface Answer {
   readonly body: string;
 }
 
-/** One request to the app with exactly these headers (fetch would not let a test set Host). */
+/** One request to the app with exactly these headers (fetch would not let a test set Host), from `from` (default 127.0.0.1). */
 function request(
   port: number,
-  opts: { method?: string; path: string; headers?: Record<string, string | number>; body?: string | Buffer },
+  opts: { method?: string; path: string; headers?: Record<string, string | number>; body?: string | Buffer; from?: string },
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
-        host: "127.0.0.1",
+        host: opts.from ?? "127.0.0.1",
         port,
         method: opts.method ?? "GET",
         path: opts.path,
@@ -90,11 +93,14 @@ describe("sample app HTTP server under abuse", function () {
   /** Keys of requests the app must have refused; none may be in the topic. */
   const refusedKeys: string[] = [];
 
+  /** The header that carries the app's POST token. */
+  const auth = () => ({ authorization: `Bearer ${app.postToken}` });
+
   async function post(body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
     return request(port, {
       method: "POST",
       path: "/messages",
-      headers: { "content-type": "application/json", ...headers },
+      headers: { "content-type": "application/json", ...auth(), ...headers },
       body: JSON.stringify(body),
     });
   }
@@ -142,7 +148,7 @@ describe("sample app HTTP server under abuse", function () {
           socket.write(
             what === "headers"
               ? `GET /api/stats HTTP/1.1\r\nHost: localhost:${port}\r\n`
-              : `POST /messages HTTP/1.1\r\nHost: localhost:${port}\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n`,
+              : `POST /messages HTTP/1.1\r\nHost: localhost:${port}\r\nauthorization: ${auth().authorization}\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n`,
           );
           // One byte every 200 ms for at most 15 s: a cut-off within the timeout ends it far sooner.
           let sent = 0;
@@ -190,7 +196,7 @@ describe("sample app HTTP server under abuse", function () {
             port,
             method: "POST",
             path: "/messages",
-            headers: { host: `localhost:${port}`, "content-type": "application/json", "content-length": body.length },
+            headers: { host: `localhost:${port}`, ...auth(), "content-type": "application/json", "content-length": body.length },
             agent: false,
           },
           (res) => {
@@ -258,7 +264,7 @@ describe("sample app HTTP server under abuse", function () {
     acknowledged.set("no-origin", 1);
   });
 
-  it("refuses a foreign Host (DNS rebinding) except on the kubelet's and Prometheus' probes", async () => {
+  it("refuses a foreign Host (DNS rebinding) except on the kubelet's probes and the metrics listener", async () => {
     const statusOf = async (path: string, host: string) => (await request(port, { path, headers: { host } })).status;
     for (const host of [`evil.example:${port}`, "evil.example", `sample-app.com:${HTTP_PORT}`, `localhost.evil.example:${port}`]) {
       for (const path of ["/", "/api/stats", "/app.js"]) assert.equal(await statusOf(path, host), 403, `${path} with Host ${host}`);
@@ -266,7 +272,7 @@ describe("sample app HTTP server under abuse", function () {
     const rebound = await request(port, {
       method: "POST",
       path: "/messages",
-      headers: { host: `evil.example:${port}`, "content-type": "application/json" },
+      headers: { host: `evil.example:${port}`, ...auth(), "content-type": "application/json" },
       body: '{"key":"rebound","value":"x"}',
     });
     assert.equal(rebound.status, 403, rebound.body);
@@ -281,8 +287,90 @@ describe("sample app HTTP server under abuse", function () {
     ]) {
       assert.equal(await statusOf("/api/stats", host), 200, `/api/stats with Host ${host}`);
     }
-    for (const path of ["/healthz", "/readyz", "/metrics"])
+    for (const path of ["/healthz", "/readyz"])
       assert.equal(await statusOf(path, `10.244.0.17:${HTTP_PORT}`), 200, `${path} with a pod IP as Host`);
+    const metricsPort = Number(new URL(await app.metricsUrl()).port);
+    const scraped = await request(metricsPort, { path: "/metrics", headers: { host: `10.244.0.17:${METRICS_PORT}` } });
+    assert.equal(scraped.status, 200, "Prometheus scrapes the metrics port by the pod's IP");
+  });
+
+  it("writes only with the stack's token, which only the port-forward's own page is given", async () => {
+    const bare = await request(port, {
+      method: "POST",
+      path: "/messages",
+      headers: { "content-type": "application/json" },
+      body: '{"key":"no-token","value":"x"}',
+    });
+    const wrong = await post({ key: "wrong-token", value: "x" }, { authorization: `Bearer ${"0".repeat(64)}` });
+    const basic = await post({ key: "basic-token", value: "x" }, { authorization: `Basic ${app.postToken}` });
+    refusedKeys.push("no-token", "wrong-token", "basic-token");
+    for (const [what, a] of Object.entries({ bare, wrong, basic })) {
+      assert.equal(a.status, 401, `${what}: ${a.status} ${a.body}`);
+      assert.match(JSON.parse(a.body).error, /token/);
+    }
+    const good = await post({ key: "with-token", value: "x" });
+    assert.equal(good.status, 201, good.body);
+    acknowledged.set("with-token", 1);
+
+    const token = (opts: { host?: string; from?: string; headers?: Record<string, string> } = {}) =>
+      request(port, { path: "/api/token", from: opts.from, headers: { host: opts.host ?? `localhost:${port}`, ...opts.headers } });
+    const own = await token();
+    assert.equal(own.status, 200, own.body);
+    assert.equal(JSON.parse(own.body).token, app.postToken);
+    // A peer in the cluster comes from its own address, whatever Host it names: this machine's
+    // non-loopback address stands in for it.
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === "IPv4" && !i.internal)?.address;
+    assert.ok(external, "this test needs a non-loopback IPv4 address on the machine to play a peer in the cluster");
+    const refusals = {
+      "a peer that is not the pod": await token({ from: external }),
+      "the Service's name": await token({ host: `sample-app:${HTTP_PORT}` }),
+      "a cross-origin fetch": await token({ headers: { origin: "http://evil.example" } }),
+      "a cross-site <script src>": await token({ headers: { "sec-fetch-site": "cross-site" } }),
+    };
+    for (const [what, a] of Object.entries(refusals)) {
+      assert.equal(a.status, 403, `${what}: ${a.status} ${a.body}`);
+      assert.doesNotMatch(a.body, new RegExp(app.postToken), `${what}: the token leaked`);
+    }
+  });
+
+  it("serves the metrics on their own port and nothing else there, and none on the dashboard's", async () => {
+    const metricsPort = Number(new URL(await app.metricsUrl()).port);
+    assert.notEqual(metricsPort, port);
+    const metrics = await request(metricsPort, { path: "/metrics" });
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.body, /^sample_app_messages_produced_total /m);
+    for (const path of ["/", "/api/stats", "/api/token", "/healthz"]) {
+      assert.equal((await request(metricsPort, { path })).status, 404, `${path} on the metrics port`);
+    }
+    assert.equal((await request(metricsPort, { method: "POST", path: "/metrics", headers: auth() })).status, 405);
+    assert.equal((await request(port, { path: "/metrics" })).status, 404, "/metrics on the dashboard's port");
+  });
+
+  it("refuses every POST /messages when started without a token (fails closed)", async () => {
+    const open = new AppProcess({
+      KAFKA_BROKERS: broker.bootstrap,
+      KAFKA_TOPIC: topic,
+      APP_ROLE: "producer",
+      PRODUCE_RATE: "0",
+      APP_POST_TOKEN: "",
+    });
+    try {
+      const openPort = Number(new URL(await open.url()).port);
+      const a = await request(openPort, {
+        method: "POST",
+        path: "/messages",
+        headers: { "content-type": "application/json", authorization: "Bearer anything-at-all-anything-at-all" },
+        body: '{"key":"tokenless-app","value":"x"}',
+      });
+      refusedKeys.push("tokenless-app");
+      assert.equal(a.status, 403, a.body);
+      assert.match(JSON.parse(a.body).error, /APP_POST_TOKEN is unset/);
+      assert.equal((await request(openPort, { path: "/api/token" })).status, 404);
+    } finally {
+      open.kill();
+    }
   });
 
   it("answers oversized and malformed bodies with a clear 4xx", async () => {
@@ -290,14 +378,14 @@ describe("sample app HTTP server under abuse", function () {
     const declared = await request(port, {
       method: "POST",
       path: "/messages",
-      headers: { "content-type": "application/json", "content-length": big.length },
+      headers: { ...auth(), "content-type": "application/json", "content-length": big.length },
       body: big,
     });
     assert.equal(declared.status, 413, declared.body);
     const chunked = await request(port, {
       method: "POST",
       path: "/messages",
-      headers: { "content-type": "application/json", "transfer-encoding": "chunked" },
+      headers: { ...auth(), "content-type": "application/json", "transfer-encoding": "chunked" },
       body: big,
     });
     assert.equal(chunked.status, 413, chunked.body);
@@ -309,7 +397,12 @@ describe("sample app HTTP server under abuse", function () {
       "nested 300 000 deep": "[".repeat(300_000) + "]".repeat(300_000),
     };
     for (const [what, body] of Object.entries(cases)) {
-      const a = await request(port, { method: "POST", path: "/messages", headers: { "content-type": "application/json" }, body });
+      const a = await request(port, {
+        method: "POST",
+        path: "/messages",
+        headers: { ...auth(), "content-type": "application/json" },
+        body,
+      });
       assert.equal(a.status, 400, `${what}: ${a.status} ${a.body.slice(0, 200)}`);
       assert.ok(typeof JSON.parse(a.body).error === "string", `${what}: an error message`);
     }
@@ -332,7 +425,8 @@ describe("sample app HTTP server under abuse", function () {
       Promise.all(Array.from({ length: 4 }, () => request(port, { path: "/api/stats?streams=1" }))),
     );
     const sizes = answers.map((a) => a.body.length);
-    const heapUsed = Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec((await request(port, { path: "/metrics" })).body)![1]);
+    const metricsText = await (await fetch(await app.metricsUrl())).text();
+    const heapUsed = Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(metricsText)![1]);
     console.log(
       `    ${POSTS} x ${KEYS} keys: 4 parallel /api/stats?streams=1 of ${sizes.map((n) => (n / MiB).toFixed(2)).join(", ")} MiB; ` +
         `RSS ${(before / MiB).toFixed(0)} MiB before, peak ${(peak / MiB).toFixed(0)} MiB (V8 heap in use ${(heapUsed / MiB).toFixed(0)} MiB)`,

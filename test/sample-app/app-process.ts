@@ -1,6 +1,7 @@
 // Runs the built sample app (`node sample-app/dist/main.js`) as a real child process and reads its
 // HTTP API, so tests see exactly what a Kubernetes pod would run.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
 import type { Stats } from "../../sample-app/src/app";
@@ -38,13 +39,18 @@ export class AppProcess {
   readonly stderr: string[] = [];
   readonly exited: Promise<number | null>;
   private port: number | undefined;
+  private metricsPort: number | undefined;
+  /** The token POST /messages needs: the test's own unless `env` sets APP_POST_TOKEN (or "" for none). */
+  readonly postToken: string;
   private readonly child: ChildProcess;
 
   /** `nodeArgs`: flags for node itself, e.g. `--cpu-prof` (which NODE_OPTIONS does not accept). */
   constructor(env: Record<string, string>, nodeArgs: readonly string[] = []) {
+    // A fresh one per process, as the program makes one per stack.
+    this.postToken = env.APP_POST_TOKEN ?? randomBytes(32).toString("hex");
     this.child = spawn(process.execPath, [...nodeArgs, mainJs], {
       // PATH etc. only: the test's own KAFKA_* variables must not leak into the app.
-      env: { PATH: process.env.PATH ?? "", HTTP_PORT: "0", ...env },
+      env: { PATH: process.env.PATH ?? "", HTTP_PORT: "0", METRICS_PORT: "0", ...env, APP_POST_TOKEN: this.postToken },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let buffered = "";
@@ -57,6 +63,7 @@ export class AppProcess {
           const line = JSON.parse(p) as LogLine;
           this.lines.push(line);
           if (line.msg === "http listening") this.port = line.port as number;
+          if (line.msg === "metrics listening") this.metricsPort = line.port as number;
         } catch {
           this.stderr.push(p);
         }
@@ -75,6 +82,17 @@ export class AppProcess {
   async url(): Promise<string> {
     await waitFor("app HTTP port", async () => this.port !== undefined, 20_000);
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** URL of GET /metrics, on the metrics listener. */
+  async metricsUrl(): Promise<string> {
+    await this.url();
+    return `http://127.0.0.1:${this.metricsPort}/metrics`;
+  }
+
+  /** Headers of a POST /messages that carries this process's token. */
+  postHeaders(): Record<string, string> {
+    return { "content-type": "application/json", authorization: `Bearer ${this.postToken}` };
   }
 
   /** `/api/stats`, with every stream's sequence ranges unless `withStreams` is false. */

@@ -128,7 +128,7 @@ describe("sample app against a real Kafka broker", function () {
     assert.equal(missing, 0);
     assert.deepEqual(holes, []);
     assert.equal(s.consumer!.gaps, 0);
-    const metrics = await (await fetch(`${await p.url()}/metrics`)).text();
+    const metrics = await (await fetch(await p.metricsUrl())).text();
     const metric = (name: string) =>
       metrics
         .split("\n")
@@ -173,7 +173,7 @@ describe("sample app against a real Kafka broker", function () {
     await waitFor("ready", async () => (await fetch(`${await p.url()}/readyz`)).status === 200, 60_000);
     const res = await fetch(`${await p.url()}/messages`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: p.postHeaders(),
       body: JSON.stringify({
         messages: [
           { key: "order-1", value: "hello" },
@@ -193,7 +193,7 @@ describe("sample app against a real Kafka broker", function () {
         ["order-1", 1, "world", body.records[0].partition],
       ],
     );
-    const bad = await fetch(`${await p.url()}/messages`, { method: "POST", body: "{}" });
+    const bad = await fetch(`${await p.url()}/messages`, { method: "POST", headers: p.postHeaders(), body: "{}" });
     assert.equal(bad.status, 400);
   });
 
@@ -235,7 +235,7 @@ describe("sample app against a real Kafka broker", function () {
           outstanding++;
           void fetch(`${url}/messages`, {
             method: "POST",
-            headers: { "content-type": "application/json" },
+            headers: p.postHeaders(),
             body: JSON.stringify({ key, value: `hello ${key}` }),
           })
             .then((res) => answers.push({ key, status: res.status, retryAfter: res.headers.get("retry-after"), at }))

@@ -107,6 +107,22 @@ describe("sample app configuration", function () {
     );
   });
 
+  it("gives the metrics a port of their own, and takes a POST token only long enough, never echoing it", () => {
+    const c = loadConfig({ KAFKA_BROKERS: "a:1" });
+    assert.deepEqual([c.metricsPort, c.postToken], [9464, undefined]);
+    assert.throws(
+      () => loadConfig({ KAFKA_BROKERS: "a:1", HTTP_PORT: "9000", METRICS_PORT: "9000" }),
+      /METRICS_PORT \(9000\) must differ from HTTP_PORT/,
+    );
+    assert.doesNotThrow(() => loadConfig({ KAFKA_BROKERS: "a:1", HTTP_PORT: "0", METRICS_PORT: "0" }), "0 = any free port, twice");
+    assert.throws(
+      () => loadConfig({ KAFKA_BROKERS: "a:1", APP_POST_TOKEN: "short-guessable" }),
+      (err: Error) => !err.message.includes("short-guessable") && /APP_POST_TOKEN must be 32-512 printable ASCII/.test(err.message),
+    );
+    const token = "a".repeat(64);
+    assert.equal(loadConfig({ KAFKA_BROKERS: "a:1", APP_POST_TOKEN: token }).postToken, token);
+  });
+
   it("never echoes the SASL password in an error", () => {
     assert.throws(
       () => loadConfig({ KAFKA_BROKERS: "a:1", KAFKA_SASL_PASSWORD: "s3cret-value" }),

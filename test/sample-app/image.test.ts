@@ -4,7 +4,7 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { DockerfileParser, type Instruction } from "dockerfile-ast";
-import { ENV, HTTP_PORT } from "../../sample-app/src/contract";
+import { ENV, HTTP_PORT, METRICS_PORT } from "../../sample-app/src/contract";
 
 const DOCKERFILE = path.resolve(__dirname, "..", "..", "sample-app", "Dockerfile");
 
@@ -18,11 +18,11 @@ function shippedStage(): Instruction[] {
 }
 
 describe("sample-app/Dockerfile", () => {
-  it("exposes the port the app listens on by default, and no other", () => {
+  it("exposes the ports the app listens on by default (dashboard/API, metrics), and no other", () => {
     const exposed = shippedStage()
       .filter((i) => i.getKeyword() === "EXPOSE")
       .flatMap((i) => i.getArguments().map((a) => a.getValue()));
-    assert.deepEqual(exposed, [String(HTTP_PORT)]);
+    assert.deepEqual(exposed, [String(HTTP_PORT), String(METRICS_PORT)]);
   });
 
   it("sets none of the app's settings: the program sets them on the pod, from the contract", () => {

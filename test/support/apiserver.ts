@@ -109,6 +109,11 @@ export async function buildTools(): Promise<Tools> {
   return { etcd: paths.get("etcd")!, kubeApiserver: paths.get("kube-apiserver")!, helm: paths.get("helm")!, seconds, reused };
 }
 
+/** Runs build.sh for cyclonus, the NetworkPolicy evaluator, and returns its path. */
+export async function buildCyclonus(): Promise<string> {
+  return (await runBuild(["cyclonus"])).paths.get("cyclonus")!;
+}
+
 /** Runs build.sh for every tool of the local control plane, flux included (one after another: cold, many minutes). */
 export async function buildControlPlaneTools(): Promise<ControlPlaneTools> {
   const { paths, seconds, reused } = await runBuild([
