@@ -9,7 +9,7 @@
 // A cluster is whatever `startCluster` makes (the convergence stage: a local control plane with KWOK nodes,
 // test/converge/doks.ts); without it, cluster creation is refused. Unknown paths answer 404 in the API's
 // error shape, so a new call shows up in the records and the provider's error.
-import { randomUUID } from "crypto";
+import { createHash, randomUUID } from "crypto";
 import { createServer, IncomingMessage, Server, ServerResponse } from "http";
 import { AddressInfo } from "net";
 import { stringify } from "yaml";
@@ -73,6 +73,8 @@ export interface DoApiStandIn {
   readonly requests: RecordedRequest[];
   /** Volumes that exist now (DOKS's CSI driver made them for the clusters' claims). */
   readonly volumes: Map<string, VolumeRecord>;
+  /** sha256 of every registry login (`auth`) handed out by docker-credentials: a push's login can be traced to one. */
+  readonly registryLogins: Set<string>;
   /** Every cluster ever created, by id, with its state now. */
   readonly clusters: Map<string, { readonly name: string; state: string; backend?: ClusterBackend }>;
   /** Stops the server and every cluster still running. */
@@ -128,6 +130,7 @@ export async function startDoApi(
   const volumes = new Map<string, VolumeRecord>();
   const registryIntegration = new Set<string>();
   const registries = new Map<string, { json: Json; tier: string }>();
+  const registryLogins = new Set<string>();
   const log = options.log ?? (() => undefined);
   const now = () => new Date().toISOString();
 
@@ -423,6 +426,7 @@ export async function startDoApi(
         // A registry-scoped credential, never the account token: a fresh random secret per call.
         const secret = `registry-${randomUUID()}`;
         const auth = Buffer.from(`${secret}:${secret}`).toString("base64");
+        registryLogins.add(createHash("sha256").update(auth).digest("hex"));
         return { status: 200, body: { auths: { "registry.digitalocean.com": { auth } } } };
       }
       if (!credentials && method === "GET") return { status: 200, body: { registry: registry.json } };
@@ -503,6 +507,7 @@ export async function startDoApi(
     url: `http://127.0.0.1:${port}`,
     requests,
     volumes,
+    registryLogins,
     get clusters() {
       view.clear();
       for (const [id, c] of clusters) view.set(id, { name: c.json.name, state: c.json.status.state, backend: c.backend });
