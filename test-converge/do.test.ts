@@ -254,6 +254,16 @@ describe("convergence: the real Pulumi engine drives the do stack on a local Dig
       `steps: ${changed.join(", ")}`,
     );
     assert.equal(liveCluster().id, id, "the cluster was replaced");
+    // What the provider asked of the API: the autoscaled pool's bounds (its count is the autoscaler's and an
+    // ignored diff); DOKS's autoscaler, here the stand-in, then brings the pool up to its new minimum.
+    const poolUpdates = doApi!.requests
+      .filter((r) => r.method === "PUT" && r.url.startsWith(`/v2/kubernetes/clusters/${id}/node_pools/`))
+      .map((r) => r.body as Record<string, unknown>);
+    assert.deepEqual(
+      poolUpdates.map((b) => [b.min_nodes, b.max_nodes]),
+      [[5, 5]],
+      JSON.stringify(poolUpdates),
+    );
     assert.equal((await getJson("nodes")).items.length, 5);
     const brokers = (await getJson("kafkanodepools.kafka.strimzi.io", "-n", "kafka")).items.find((p: any) =>
       p.spec.roles.includes("broker"),
