@@ -8,8 +8,8 @@
 // The engine: $PULUMI_ENGINE_DIR (CI: ../shared/engine, see its README) or a `pulumi` on PATH.
 import { strict as assert } from "assert";
 import { createHash } from "crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
+import { tmpdir, userInfo } from "os";
 import { dirname, join } from "path";
 import { stringify } from "yaml";
 import { accountTokenUser, startDoksBackend } from "../test/converge/doks";
@@ -59,7 +59,6 @@ describe("convergence: the real Pulumi engine drives the do stack on a local Dig
         // The docker double and the real flux CLI come first on PATH.
         PATH: [doubles, dirname(tools.flux), engine.env.PATH].join(":"),
         CONVERGE_DOUBLES_STATE: state,
-        CONVERGE_DOUBLES_OWNER: String(process.pid),
         [chartDirVariable]: chartDirectory(),
         DIGITALOCEAN_API_URL: doApi.url,
         // No ambient cluster or Docker login: everything must go through what the stack itself holds.
@@ -221,6 +220,10 @@ describe("convergence: the real Pulumi engine drives the do stack on a local Dig
         .map((l) => JSON.parse(l).user.username as string),
     );
     assert.ok(!users.has(accountTokenUser), `the account token was used against the cluster; users: ${[...users].join(", ")}`);
+    // The kubeconfig the provider and flux read: private, with the cluster's credential, no account token.
+    const file = join(work, `kafka-on-k8s-${userInfo().uid}`, "kafka-on-k8s-do.kubeconfig");
+    assert.equal(statSync(file).mode & 0o077, 0, `${file} is readable by others`);
+    assert.ok(!readFileSync(file, "utf8").includes(accountToken), "the account token is in the provider's kubeconfig");
     // The provider and flux used the cluster's own credential, fetched on this run for an hour at most.
     assert.ok(users.has("system:serviceaccount:kube-system:doks-credentials"), `users: ${[...users].join(", ")}`);
     const fetched = doApi!.requests.filter((r) => r.url.startsWith(`/v2/kubernetes/clusters/${id}/credentials`)).map((r) => r.url);
