@@ -38,7 +38,7 @@ if (deletedWith) {
   );
 }
 
-const flux = new Flux("flux", { kubeconfig: cluster.kubeconfig, settings: config.flux });
+const flux = new Flux("flux", { admin: cluster.admin, settings: config.flux });
 
 const strimzi = new StrimziOperator(
   "strimzi",

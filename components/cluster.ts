@@ -22,19 +22,33 @@ export type ImageTarget = {
       readonly server: string;
       /** Repository prefix under the host, e.g. registry.digitalocean.com/my-registry. */
       readonly repositoryPrefix: pulumi.Output<string>;
-      /** Token the registry accepts as user name and password (secret). */
-      readonly token: pulumi.Output<string>;
+      /**
+       * A Docker config (`{"auths": ...}`, secret) that can push to the registry, made for the image tagged
+       * `tag`: a new tag gets a new, short-lived credential, so a push never runs with an expired one.
+       */
+      pushCredentials(tag: string, parent: pulumi.Resource): pulumi.Output<string>;
       /** `docker build --platform` of the nodes, so an image built on an arm64 laptop runs on them. */
       readonly platform: string;
     }
 );
 
+/** How the program's provider and the flux CLI reach the cluster as admin. */
+export type AdminAccess =
+  /** The kubeconfig itself (secret), fixed for the cluster's life (kind's client certificate). */
+  | { readonly kubeconfig: pulumi.Output<string> }
+  /**
+   * The path of a kubeconfig file the program writes afresh on every run, holding a short-lived credential.
+   * The path is the same from run to run, so neither the provider's inputs nor the Flux command's
+   * environment change when the credential does (either change would be an update on every run).
+   */
+  | { readonly kubeconfigFile: pulumi.Output<string> };
+
 /** What the rest of the stack needs from a cluster, whichever kind made it. */
 export interface Cluster {
   /** Cluster name. */
   readonly name: pulumi.Output<string>;
-  /** Admin kubeconfig (secret) the program's provider and the flux CLI use. */
-  readonly kubeconfig: pulumi.Output<string>;
+  /** How the program's provider and the flux CLI reach the cluster: never an account-wide credential. */
+  readonly admin: AdminAccess;
   /** Kubeconfig for people, exported by the stack: never an account-wide credential (secret). */
   readonly userKubeconfig: pulumi.Output<string>;
   /** How a person runs kubectl against the cluster without writing a credential into the working tree. */

@@ -1,21 +1,23 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { AdminAccess } from "./cluster";
 import { FluxSettings } from "./config";
 
 export interface FluxArgs {
-  /** Kubeconfig of the target cluster (secret); reaches the CLI through a temp file, never argv. */
-  readonly kubeconfig: pulumi.Input<string>;
+  /** How the CLI reaches the cluster: a kubeconfig (secret) or the file holding one; never through argv. */
+  readonly admin: AdminAccess;
   /** Install mode, version and GitHub settings. */
   readonly settings: FluxSettings;
 }
 
-// Every script runs with the kubeconfig in a private temp file removed on exit, and refuses a flux CLI
-// of another version: `flux install --version` alone would mix CLI and controller versions.
-const prelude = `set -euo pipefail
+// Every script runs with the kubeconfig in a private temp file removed on exit (copied from the file the
+// cluster's credential is written to, or from the environment), and refuses a flux CLI of another version:
+// `flux install --version` alone would mix CLI and controller versions.
+const prelude = (admin: AdminAccess) => `set -euo pipefail
 umask 077
 KUBECONFIG="$(mktemp)"; export KUBECONFIG
 trap 'rm -f "$KUBECONFIG"' EXIT
-printf '%s' "$KUBECONFIG_DATA" > "$KUBECONFIG"
+${"kubeconfigFile" in admin ? 'cat "$KUBECONFIG_FILE" > "$KUBECONFIG"' : `printf '%s' "$KUBECONFIG_DATA" > "$KUBECONFIG"`}
 if [[ "$(flux --version)" != "flux version $FLUX_VERSION" ]]; then
   echo "flux CLI $FLUX_VERSION is required (found: $(flux --version)); see README prerequisites" >&2
   exit 1
@@ -47,14 +49,16 @@ export class Flux extends pulumi.ComponentResource {
       `${name}-install`,
       {
         interpreter: ["/bin/bash", "-c"],
-        create: `${prelude}${install}\nflux check --timeout=5m`,
+        create: `${prelude(args.admin)}${install}\nflux check --timeout=5m`,
         // A cluster deleted outside Pulumi has nothing left to uninstall and must not block destroy;
         // \`flux check --pre\` tells an unreachable API server from a failed uninstall.
-        delete: `${prelude}flux uninstall --silent && exit 0
+        delete: `${prelude(args.admin)}flux uninstall --silent && exit 0
 if flux check --pre >/dev/null 2>&1; then exit 1; fi
 echo "the cluster's API server does not answer: nothing left to uninstall" >&2`,
         environment: {
-          KUBECONFIG_DATA: args.kubeconfig,
+          // A file's path, not its contents, where the cluster hands out short-lived credentials: the
+          // environment then stays the same when the credential changes (a change re-runs the script).
+          ...("kubeconfigFile" in args.admin ? { KUBECONFIG_FILE: args.admin.kubeconfigFile } : { KUBECONFIG_DATA: args.admin.kubeconfig }),
           FLUX_VERSION: settings.version,
           ...(github
             ? {

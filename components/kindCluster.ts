@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { Cluster, ImageTarget } from "./cluster";
+import { AdminAccess, Cluster, ImageTarget } from "./cluster";
 import { KindSettings } from "./config";
 
 export interface KindClusterArgs extends Omit<KindSettings, "kind"> {
@@ -21,6 +21,8 @@ export class KindCluster extends pulumi.ComponentResource implements Cluster {
   public readonly name: pulumi.Output<string>;
   /** Admin kubeconfig (secret). */
   public readonly kubeconfig: pulumi.Output<string>;
+  /** The admin kubeconfig itself: it is the same for the cluster's life. */
+  public readonly admin: AdminAccess;
   /** The same admin kubeconfig: a local cluster's client certificate grants nothing elsewhere. */
   public readonly userKubeconfig: pulumi.Output<string>;
   /** kind writes the context `kind-<name>` into ~/.kube/config itself. */
@@ -70,6 +72,7 @@ export class KindCluster extends pulumi.ComponentResource implements Cluster {
     this.name = pulumi.output(args.name);
     this.kubeconfig = pulumi.secret(create.stdout);
     this.userKubeconfig = this.kubeconfig;
+    this.admin = { kubeconfig: this.kubeconfig };
     this.kubectl = pulumi.output(`kubectl --context kind-${args.name}`);
     this.provider = new k8s.Provider(
       `${name}-provider`,

@@ -56,10 +56,9 @@ export class SampleAppImage extends pulumi.ComponentResource {
     const publish =
       target.kind === "kind"
         ? 'kind load docker-image "$IMAGE" --name "$KIND_CLUSTER"'
-        : // A throwaway DOCKER_CONFIG keeps the registry token out of argv and out of ~/.docker.
+        : // A throwaway DOCKER_CONFIG keeps the registry credential out of argv and out of ~/.docker.
           `DOCKER_CONFIG="$(mktemp -d)"; export DOCKER_CONFIG; trap 'rm -rf "$DOCKER_CONFIG"' EXIT
-auth="$(printf '%s:%s' "$REGISTRY_TOKEN" "$REGISTRY_TOKEN" | base64 | tr -d '\n')"
-printf '{"auths":{"%s":{"auth":"%s"}}}' "$REGISTRY" "$auth" > "$DOCKER_CONFIG/config.json"
+printf '%s' "$REGISTRY_CREDENTIALS" > "$DOCKER_CONFIG/config.json"
 docker push "$IMAGE"`;
 
     // kind runs the host's platform; a registry's nodes may not (arm64 laptop, amd64 nodes).
@@ -74,7 +73,7 @@ docker push "$IMAGE"`;
           CONTEXT: args.context,
           ...(target.kind === "kind"
             ? { KIND_CLUSTER: target.clusterName }
-            : { REGISTRY: target.server, REGISTRY_TOKEN: target.token, PLATFORM: target.platform }),
+            : { REGISTRY_CREDENTIALS: target.pushCredentials(tag, this), PLATFORM: target.platform }),
         },
         // A re-created kind cluster starts without the image.
         triggers: target.kind === "kind" ? [tag, target.clusterId] : [tag],

@@ -5,7 +5,7 @@
 // replaces the cluster and everything on it; destroy leaves nothing, even when the cluster is gone.
 // The engine: $PULUMI_ENGINE_DIR (CI: ../shared/engine, see its README) or a `pulumi` on PATH.
 import { strict as assert } from "assert";
-import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { dirname, join } from "path";
 import { parse, stringify } from "yaml";
@@ -14,20 +14,10 @@ import { buildControlPlaneTools, kubectlPath, toolVersions as versions } from ".
 import { chartDirectory, chartDirVariable } from "../test/support/charts";
 import { EngineProject, engineEnv, engineProject } from "../test/support/engine";
 import { root } from "../test/support/program";
-import { runCaptured } from "../test/support/run";
+import { rollouts, Session, tailOf } from "../test/converge/session";
 
 const doubles = join(root, "test", "converge", "doubles");
 const clusterName = "kafka-dev";
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly seconds: number;
-}
-
-const tailOf = (run: Run, lines = 40) =>
-  `exit ${run.code} after ${run.seconds} s; output tail:\n` + `${run.stdout}\n${run.stderr}`.trimEnd().split("\n").slice(-lines).join("\n");
 
 describe("convergence: the real Pulumi engine drives the dev stack on a local control plane", function () {
   let work = "";
@@ -35,24 +25,9 @@ describe("convergence: the real Pulumi engine drives the dev stack on a local co
   /** PATH with the previous flux CLI in place of the pinned one (the upgrade scenario). */
   let previousFluxPath = "";
   let state = "";
-  const timings: string[] = [];
-
-  const log = (what: string, run: Run) =>
-    appendFileSync(join(work, "commands.log"), `$ ${what}\n${run.stdout}\n${run.stderr}\n(exit ${run.code}, ${run.seconds} s)\n`);
-  /** Runs a command in the project with its environment; output also goes to work/commands.log for a failed run's post-mortem. */
-  const exec = async (command: string, args: readonly string[]): Promise<Run> => {
-    const { code, stdout, stderr, seconds } = await runCaptured(command, args, { cwd: project!.dir, env: project!.env });
-    const run = { code, stdout, stderr, seconds: Math.round(seconds * 10) / 10 };
-    log(`${command} ${args.join(" ")}`, run);
-    return run;
-  };
-  const pulumi = async (...args: string[]): Promise<Run> => {
-    const engineRun = await project!.pulumi([...args, "--stack", "dev"]);
-    const run = { code: engineRun.code, stdout: "", stderr: engineRun.stderr, seconds: Math.round(engineRun.seconds * 10) / 10 };
-    log(`pulumi ${args.join(" ")}`, run);
-    timings.push(`pulumi ${args[0]}: ${run.seconds} s`);
-    return run;
-  };
+  let session: Session | undefined;
+  const exec = (command: string, args: readonly string[]) => session!.exec(command, args);
+  const pulumi = (...args: string[]) => session!.pulumi(args);
   const kind = (...args: string[]) => exec(join(doubles, "kind"), args);
 
   /** kubectl against the cluster `kind` reports now. */
@@ -103,12 +78,13 @@ describe("convergence: the real Pulumi engine drives the dev stack on a local co
     // Cold: the control plane's tools and flux build from Go modules, one after another (many minutes).
     this.timeout(90 * 60_000);
     const tools = await buildControlPlaneTools();
-    timings.push(`tools: ${tools.reused ? "reused" : "built"} in ${tools.seconds} s`);
     process.on("exit", killClusters);
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
 
     work = mkdtempSync(join(tmpdir(), "kafka-on-k8s-converge-"));
+    session = new Session(work, () => project!, "dev");
+    session.timings.push(`tools: ${tools.reused ? "reused" : "built"} in ${tools.seconds} s`);
     state = join(work, "doubles");
     // engineProject runs the program from a throwaway project, so `config set` never edits the repository.
     project = await engineProject(
@@ -134,13 +110,9 @@ describe("convergence: the real Pulumi engine drives the dev stack on a local co
   });
 
   after(async function () {
-    if (timings.length) console.log(`    timings: ${timings.join("; ")}`);
-    if (failed && work) {
-      // The only thing kept: every command's full output, for the post-mortem.
-      const kept = join(tmpdir(), `kafka-on-k8s-converge-${process.pid}.log`);
-      copyFileSync(join(work, "commands.log"), kept);
-      console.log(`    full output of every command: ${kept}`);
-    }
+    if (session?.timings.length) console.log(`    timings: ${session.timings.join("; ")}`);
+    // The only thing kept: every command's full output, for the post-mortem.
+    if (failed && session) console.log(`    full output of every command: ${session.keepLog("kafka-on-k8s-converge")}`);
     killClusters();
     project?.dispose();
     if (work) rmSync(work, { recursive: true, force: true });
@@ -160,15 +132,7 @@ describe("convergence: the real Pulumi engine drives the dev stack on a local co
   });
 
   /** Every Deployment on the live cluster, and whether each has rolled out (all replicas updated and available). */
-  const deployments = async () =>
-    (JSON.parse(await kubectl("get", "deployments", "--all-namespaces", "-o", "json")).items as any[]).map((d) => ({
-      name: `${d.metadata.namespace}/${d.metadata.name}`,
-      rolledOut:
-        d.status.observedGeneration >= d.metadata.generation &&
-        d.status.updatedReplicas === d.spec.replicas &&
-        d.status.availableReplicas === d.spec.replicas &&
-        d.spec.replicas > 0,
-    }));
+  const deployments = async () => rollouts(JSON.parse(await kubectl("get", "deployments", "--all-namespaces", "-o", "json")));
   const expectedDeployments = [
     "flux-system/source-controller",
     "flux-system/kustomize-controller",
@@ -293,12 +257,7 @@ describe("convergence: the real Pulumi engine drives the dev stack on a local co
     writeFileSync(file, stringify(stack));
   };
   /** `pulumi up` with the engine's events, for what each resource went through. */
-  const upWithSteps = async () => {
-    const up = await project!.pulumi(["up", "--yes", "--json", "--stack", "dev"]);
-    log("pulumi up --json", { code: up.code, stdout: "", stderr: `${up.diagnostics.join("\n")}\n${up.stderr}`, seconds: up.seconds });
-    timings.push(`pulumi up: ${Math.round(up.seconds)} s`);
-    return up;
-  };
+  const upWithSteps = () => session!.engine(["up", "--yes", "--json"]);
   /** The operations one resource went through, once each (`up --json` announces each step in its preview and again when it runs). */
   const opsOf = (up: { steps: { op: string; urn: string }[] }, name: string) => [
     ...new Set(up.steps.filter((step) => step.urn.endsWith(`::${name}`)).map((step) => step.op)),
@@ -424,9 +383,8 @@ describe("convergence: the real Pulumi engine drives the dev stack on a local co
 
   it("a stack made with the previous Flux upgrades it in place, twice, leaving the HelmReleases alone", async function () {
     await project!.setConfig("dev", "kafka-on-k8s:fluxVersion", versions.FLUX_PREVIOUS_VERSION.replace(/^v/, ""));
-    const old = await project!.pulumi(["up", "--yes", "--skip-preview", "--stack", "dev"], { PATH: previousFluxPath });
-    log("pulumi up (previous flux)", { code: old.code, stdout: "", stderr: old.stderr, seconds: old.seconds });
-    assert.equal(old.code, 0, `pulumi up with the previous Flux failed: ${old.stderr.slice(-3000)}`);
+    const old = await session!.pulumi(["up", "--yes", "--skip-preview"], { PATH: previousFluxPath });
+    assert.equal(old.code, 0, `pulumi up with the previous Flux failed: ${tailOf(old)}`);
     const fluxVersions = async () => [
       ...new Set(
         (JSON.parse(await kubectl("get", "deployments", "-n", "flux-system", "-o", "json")).items as any[]).map(

@@ -59,6 +59,8 @@ const expected: Record<"dev" | "do", Record<string, number>> = {
     "kafka-on-k8s:cluster:DoksCluster": 1,
     "digitalocean:index/containerRegistry:ContainerRegistry": 1,
     "digitalocean:index/kubernetesCluster:KubernetesCluster": 1,
+    // the registry's own Docker credential the push logs in with
+    "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials": 1,
     // flux install, docker build + push, the app's POST token
     "command:local:Command": 3,
     "kubernetes:kafka.strimzi.io/v1:KafkaNodePool": 2,

@@ -1,6 +1,5 @@
 // Where the cluster runs, kind on this machine or DigitalOcean Kubernetes, and whether the Kafka
 // pools fit on its nodes.
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { KafkaSettings } from "./kafka";
 import { pinned } from "./pinned";
@@ -38,8 +37,6 @@ export interface DoksSettings {
   readonly registryName: string;
   /** Create the registry (an account has at most one) or use an existing one. */
   readonly createRegistry: boolean;
-  /** API token: builds the kubeconfig (DOKS accepts it; the downloaded one expires in 7 days). */
-  readonly token: pulumi.Output<string>;
   /** Delete the cluster's volumes (and load balancers) with it, instead of leaving them billed. */
   readonly destroyVolumes: boolean;
 }
@@ -79,13 +76,8 @@ export const clusterShape = {
 
 /**
  * The cluster, with its nodes checked against the Kafka pools that must fit on them.
- * `digitaloceanToken` is resolveSecrets' token, used only on DOKS.
  */
-export function resolveCluster(
-  parsed: ParsedSettings,
-  kafka: KafkaSettings,
-  digitaloceanToken: pulumi.Output<string>,
-): Resolved<ClusterSettings> {
+export function resolveCluster(parsed: ParsedSettings, kafka: KafkaSettings): Resolved<ClusterSettings> {
   const s = parsed.values;
   const problems = new Problems(parsed);
   const doks = s.clusterKind === "doks";
@@ -128,7 +120,6 @@ export function resolveCluster(
       ha: s.doHa,
       registryName: s.doRegistryName ?? "",
       createRegistry: s.doRegistryCreate,
-      token: digitaloceanToken,
       destroyVolumes: s.deleteVolumesOnDestroy,
     };
   } else {

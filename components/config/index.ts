@@ -56,7 +56,7 @@ export function parseConfig(source: ConfigSource, secret: SecretReader): StackCo
   const parsed = schema.parsed;
   const secrets = resolveSecrets(parsed, source, secret);
   const kafka = resolveKafka(parsed);
-  const cluster = resolveCluster(parsed, kafka.settings, secrets.settings.digitaloceanToken);
+  const cluster = resolveCluster(parsed, kafka.settings);
   const flux = resolveFlux(parsed, secrets.settings.githubToken);
   const strimzi = resolveStrimzi(parsed);
   const app = resolveApp(parsed, kafka.settings.topics);

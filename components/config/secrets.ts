@@ -13,7 +13,11 @@ export type SecretReader = (key: string) => pulumi.Output<string> | undefined;
 
 /** The secrets the program passes on, as secret outputs. */
 export interface SecretSettings {
-  /** DOKS API token, from the stack or DIGITALOCEAN_TOKEN; empty on kind, where it is not read. */
+  /**
+   * DOKS API token, from the stack or DIGITALOCEAN_TOKEN; empty on kind, where it is not read. Read here only
+   * so a missing token is reported with the other problems: the `digitalocean` provider reads it itself, and
+   * nothing else in the program gets it.
+   */
   readonly digitaloceanToken: pulumi.Output<string>;
   /** Token `flux bootstrap github` pushes with; empty when unset. */
   readonly githubToken: pulumi.Output<string>;

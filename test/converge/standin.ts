@@ -3,7 +3,9 @@
 // this loop does what their reconcilers would:
 //   - Flux sources and HelmReleases: real Helm installs the real upstream charts (./helm-releases.ts says
 //     how that differs from helm-controller); the operators' CRDs come from their charts;
-//   - KafkaNodePool: Ready once the Strimzi release is Ready (Strimzi's operator is a fake pod here);
+//   - KafkaNodePool: Ready once the Strimzi release is Ready (Strimzi's operator is a fake pod here); with
+//     persistent-claim storage, one PersistentVolumeClaim per replica first, as Strimzi makes them (owned
+//     by the pool only with deleteClaim, so they outlive it otherwise); no pod ever mounts them;
 //   - Kafka: Ready once the Strimzi release and every node pool labelled for it are Ready, after
 //     making the bootstrap Service and the cluster CA Secret (owned by the Kafka, as Strimzi's are);
 //   - KafkaTopic, KafkaUser: Ready once their Kafka is Ready; a KafkaUser gets its Secret.
@@ -144,6 +146,28 @@ export function startStandIn(server: ApiServer, helm: string, log: (line: string
 
     const pools = await list(nodePoolKind);
     for (const pool of pools.filter((p) => !ready(p))) {
+      const storage = pool.spec.storage ?? {};
+      if (storage.type === "persistent-claim") {
+        const { namespace } = pool.metadata;
+        for (let i = 0; i < pool.spec.replicas; i++) {
+          await create(`/api/v1/namespaces/${namespace}/persistentvolumeclaims`, {
+            apiVersion: "v1",
+            kind: "PersistentVolumeClaim",
+            metadata: {
+              // Strimzi's name for a single volume: data-<cluster>-<pool>-<node id>; ids here count per pool.
+              name: `data-${pool.metadata.labels?.[clusterLabel]}-${pool.metadata.name}-${i}`,
+              namespace,
+              labels: { [clusterLabel]: pool.metadata.labels?.[clusterLabel] },
+              ...(storage.deleteClaim ? { ownerReferences: ownedBy(pool) } : {}),
+            },
+            spec: {
+              accessModes: ["ReadWriteOnce"],
+              storageClassName: storage.class,
+              resources: { requests: { storage: storage.size } },
+            },
+          });
+        }
+      }
       await markReady(nodePoolKind, pool, { replicas: pool.spec.replicas, roles: pool.spec.roles });
     }
     const kafkas = await list(kafkaKind);

@@ -1,14 +1,15 @@
 // The real program under mocks, for each committed stack file: what it declares, how it is wired.
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { pinned } from "../../components/config/pinned";
 import { postTokenCommand, postTokenSecret } from "../../components/sampleApp";
 import { knownVariables, loadConfig as loadAppConfig } from "../../sample-app/src/config";
 import { ENV, KUBERNETES, METRICS_PORT } from "../../sample-app/src/contract";
-import { DeclaredResource, fakeKubeconfig, ofType, ProgramRun, runProgram } from "../support/program";
+import { parse } from "yaml";
+import { DeclaredResource, fakeKubeconfig, ofType, ProgramRun, registryCredentials, runProgram } from "../support/program";
 
 const t = {
   command: "command:local:Command",
@@ -70,7 +71,8 @@ function wiring(stack: "dev" | "do", runOf: () => ProgramRun) {
     const provider = one(runOf(), t.k8sProvider);
     assert.ok(provider.inputs.clusterIdentifier, "clusterIdentifier unset");
     assert.ok(provider.inputs.kubeconfig, "kubeconfig unset");
-    assert.deepStrictEqual(provider.secretPaths, ["kubeconfig"]);
+    // kind's kubeconfig is a secret value; DOKS's is the path of the file holding the fresh credential.
+    assert.deepStrictEqual(provider.secretPaths, stack === "dev" ? ["kubeconfig"] : []);
   });
 
   it("orders Flux → HelmRelease → Kafka → app with explicit dependencies", () => {
@@ -118,8 +120,10 @@ function wiring(stack: "dev" | "do", runOf: () => ProgramRun) {
 
   it("runs Flux with the kubeconfig in the environment, not in argv", () => {
     const flux = commandNamed(runOf(), "flux-install").inputs;
-    assert.ok(flux.environment.KUBECONFIG_DATA, "no kubeconfig in the environment");
-    assert.deepStrictEqual(commandNamed(runOf(), "flux-install").secretPaths, ["environment"]);
+    // kind: the kubeconfig itself, secret; DOKS: the file its short-lived credential is written to.
+    const { KUBECONFIG_DATA: data, KUBECONFIG_FILE: file } = flux.environment;
+    assert.ok(stack === "dev" ? data && !file : file && !data, `kubeconfig in the environment: ${Object.keys(flux.environment)}`);
+    assert.deepStrictEqual(commandNamed(runOf(), "flux-install").secretPaths, stack === "dev" ? ["environment"] : []);
     assert.match(flux.create, /flux install --version="v\$FLUX_VERSION"/);
     assert.match(flux.create, /flux check/);
     assert.match(flux.delete, /flux uninstall/);
@@ -607,11 +611,17 @@ describe("program: do stack (DigitalOcean)", function () {
     assert.strictEqual(one(run, t.registry).inputs.name, "kafka-on-k8s");
   });
 
-  it("gives the provider a kubeconfig built from the API token, and exports one that holds no token", () => {
-    // The downloaded kubeconfig's token expires after 7 days; DOKS accepts the API token itself.
-    const provider = String(one(run, t.k8sProvider).inputs.kubeconfig);
-    assert.match(provider, /server: https:\/\/0a1b2c\.k8s\.ondigitalocean\.com/);
-    assert.match(provider, /token: dop_v1_test_token_not_real/);
+  it("gives the provider and the flux CLI a file with the cluster's own short-lived credential, and exports no token", () => {
+    // The account token can do anything in the account; the cluster gets a credential DOKS issues for it alone.
+    const file = String(one(run, t.k8sProvider).inputs.kubeconfig);
+    assert.strictEqual(commandNamed(run, "flux-install").inputs.environment.KUBECONFIG_FILE, file);
+    const written = parse(readFileSync(file, "utf8"));
+    assert.strictEqual(written.clusters[0].cluster.server, "https://0a1b2c.k8s.ondigitalocean.com");
+    assert.deepStrictEqual(written.users[0].user, { token: "doks-cluster-scoped-token" });
+    assert.strictEqual(statSync(file).mode & 0o077, 0, "the credential file is readable by others");
+    const lookup = run.invokes.find((i) => i.token === "digitalocean:index/getKubernetesCluster:getKubernetesCluster");
+    assert.ok(lookup, "the credential is not fetched on this run");
+    assert.ok(lookup.inputs.kubeconfigExpireSeconds <= 3600, `credential lifetime ${lookup.inputs.kubeconfigExpireSeconds} s`);
     // What people get uses doctl's exec credential plugin with their own login.
     const exported = String(run.outputs.kubeconfig);
     assert.doesNotMatch(exported, /dop_v1|token/);
@@ -732,17 +742,27 @@ describe("program: do stack (DigitalOcean)", function () {
     });
   });
 
-  it("pushes the image to the registry with the token in the environment only, once the registry exists", () => {
+  it("pushes the image with the registry's own short-lived Docker credential in the environment only, once the registry exists", () => {
     assert.deepStrictEqual(commandNamed(run, "sample-app-image-build").dependsOn, [`${t.registry}::doks-registry`]);
     const build = commandNamed(run, "sample-app-image-build").inputs;
     assert.match(build.create, /docker push "\$IMAGE"/);
-    assert.strictEqual(build.environment.REGISTRY_TOKEN, "dop_v1_test_token_not_real");
+    const credentials = one(run, "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials");
+    assert.deepStrictEqual(credentials.inputs, { registryName: "kafka-on-k8s", write: true, expirySeconds: 3600 });
+    assert.strictEqual(build.environment.REGISTRY_CREDENTIALS, registryCredentials);
     assert.deepStrictEqual(commandNamed(run, "sample-app-image-build").secretPaths, ["environment"]);
-    assert.doesNotMatch(build.create, /dop_v1/);
+    assert.doesNotMatch(JSON.stringify(build), /dop_v1/);
     assert.match(build.environment.IMAGE, /^registry\.digitalocean\.com\/kafka-on-k8s\/kafka-sample-app:[0-9a-f]{16}$/);
     // DOKS nodes are x86-64 whatever the laptop that builds the image.
     assert.match(build.create, /docker build --platform "\$PLATFORM" --tag "\$IMAGE"/);
     assert.strictEqual(build.environment.PLATFORM, "linux/amd64");
+  });
+
+  it("hands the account token to no resource: only the digitalocean provider reads it", () => {
+    const holders = run.resources.filter((r) => JSON.stringify(r.inputs).includes("dop_v1_test_token_not_real"));
+    assert.deepStrictEqual(
+      holders.map((r) => `${r.type}::${r.name}`),
+      [],
+    );
   });
 
   it("deletes the volumes with the cluster only when deleteVolumesOnDestroy is set", async () => {

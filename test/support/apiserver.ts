@@ -304,6 +304,19 @@ export function startApiServer(tools: Tools): Promise<ApiServer> {
 export interface FakeNode {
   readonly name: string;
   readonly role: "control-plane" | "worker";
+  /** Labels beyond kwok's and the role's: a cloud's node labels (instance type, region, node pool). */
+  readonly labels?: Record<string, string>;
+}
+
+/** What a control plane is started with beyond its nodes. */
+export interface ControlPlaneOptions {
+  /**
+   * Bearer tokens the API server accepts (its --token-auth-file): e.g. a cloud account's API token, which
+   * DOKS accepts as cluster-admin. Each is its own user, so the audit log tells who called.
+   */
+  readonly tokens?: readonly { readonly token: string; readonly user: string; readonly groups: readonly string[] }[];
+  /** Writes an audit log (metadata of every request: user, verb, resource) to this file. */
+  readonly auditLog?: string;
 }
 
 /**
@@ -311,8 +324,12 @@ export interface FakeNode {
  * nodes, and waits until every node is Ready: Deployments then really roll out (their pods are
  * scheduled and kwok reports them Running and Ready, though no container runs).
  */
-export function startControlPlane(tools: ControlPlaneTools, nodes: readonly FakeNode[]): Promise<ApiServer> {
-  return launch(tools, nodes);
+export function startControlPlane(
+  tools: ControlPlaneTools,
+  nodes: readonly FakeNode[],
+  options: ControlPlaneOptions = {},
+): Promise<ApiServer> {
+  return launch(tools, nodes, options);
 }
 
 /** Whether an HTTPS health endpoint of a component with a self-signed serving certificate answers 200. */
@@ -328,7 +345,7 @@ function healthy(url: string): Promise<boolean> {
   });
 }
 
-async function launch(tools: Tools, nodes?: readonly FakeNode[]): Promise<ApiServer> {
+async function launch(tools: Tools, nodes?: readonly FakeNode[], options: ControlPlaneOptions = {}): Promise<ApiServer> {
   installExitHandlers();
   const dir = mkdtempSync(join(tmpdir(), "kafka-on-k8s-apiserver-"));
   tempDirs.add(dir);
@@ -398,6 +415,8 @@ async function launch(tools: Tools, nodes?: readonly FakeNode[]): Promise<ApiSer
           : ["--authorization-mode=RBAC"]),
         // No kubelets or other API servers exist; reconciling the kubernetes Endpoints would only warn.
         "--endpoint-reconciler-type=none",
+        ...(options.tokens?.length ? [`--token-auth-file=${tokenFile(dir, options.tokens)}`] : []),
+        ...(options.auditLog ? [`--audit-policy-file=${auditPolicy(dir)}`, `--audit-log-path=${options.auditLog}`] : []),
         `--cert-dir=${dir}`,
         "--profiling=false",
       ],
@@ -516,35 +535,64 @@ async function startControllers(
       waitUntil("kube-controller-manager", kcm, kcmLog, () => healthy(`https://127.0.0.1:${kcmPort}/healthz`), 120_000),
       waitUntil("kube-scheduler", scheduler, schedulerLog, () => healthy(`https://127.0.0.1:${schedulerPort}/healthz`), 120_000),
     ]);
-    const list = {
-      apiVersion: "v1",
-      kind: "List",
-      items: nodes.map((n) => ({
-        apiVersion: "v1",
-        kind: "Node",
-        metadata: {
-          name: n.name,
-          annotations: { "kwok.x-k8s.io/node": "fake" },
-          labels: {
-            "kubernetes.io/hostname": n.name,
-            "kubernetes.io/os": "linux",
-            "kubernetes.io/arch": "amd64",
-            type: "kwok",
-            ...(n.role === "control-plane" ? { "node-role.kubernetes.io/control-plane": "" } : {}),
-          },
-        },
-        spec: n.role === "control-plane" ? { taints: [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }] } : {},
-      })),
-    };
-    const created = await server.kubectl(["create", "-f", "-"], JSON.stringify(list));
-    if (created.code !== 0) throw new Error(`registering fake nodes failed: ${created.stderr}`);
-    const ready = await server.kubectl(["wait", "--for=condition=Ready", "--timeout=60s", "node", "--all"]);
-    if (ready.code !== 0) throw new Error(`fake nodes not Ready: ${ready.stderr}; kwok log tail:\n${tail(kwokLog)}`);
+    await registerFakeNodes(server, nodes).catch((e: Error) => {
+      throw new Error(`${e.message}; kwok log tail:\n${tail(kwokLog)}`);
+    });
   } catch (e) {
     for (const child of children.reverse()) await stopProcess(child);
     throw e;
   }
   return children;
+}
+
+/**
+ * Registers `nodes` with kwok's annotation (kwok then keeps them Ready) and waits until they are: at start,
+ * and when a cloud's node pool grows.
+ */
+export async function registerFakeNodes(server: ApiServer, nodes: readonly FakeNode[]): Promise<void> {
+  const list = {
+    apiVersion: "v1",
+    kind: "List",
+    items: nodes.map((n) => ({
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: {
+        name: n.name,
+        annotations: { "kwok.x-k8s.io/node": "fake" },
+        labels: {
+          ...n.labels,
+          "kubernetes.io/hostname": n.name,
+          "kubernetes.io/os": "linux",
+          "kubernetes.io/arch": "amd64",
+          type: "kwok",
+          ...(n.role === "control-plane" ? { "node-role.kubernetes.io/control-plane": "" } : {}),
+        },
+      },
+      spec: n.role === "control-plane" ? { taints: [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }] } : {},
+    })),
+  };
+  const created = await server.kubectl(["create", "-f", "-"], JSON.stringify(list));
+  if (created.code !== 0) throw new Error(`registering fake nodes failed: ${created.stderr}`);
+  const names = nodes.map((n) => `node/${n.name}`);
+  const ready = await server.kubectl(["wait", "--for=condition=Ready", "--timeout=60s", ...names]);
+  if (ready.code !== 0) throw new Error(`fake nodes not Ready: ${ready.stderr}`);
+}
+
+/** The static token file: one `token,user,uid,"group1,group2"` line per token. */
+function tokenFile(dir: string, tokens: NonNullable<ControlPlaneOptions["tokens"]>): string {
+  const file = join(dir, "tokens.csv");
+  writeFileSync(file, tokens.map((t) => `${t.token},${t.user},${t.user},"${t.groups.join(",")}"\n`).join(""), { mode: 0o600 });
+  return file;
+}
+
+/** Audit policy: who did what, never request or response bodies (they hold Secrets). */
+function auditPolicy(dir: string): string {
+  const file = join(dir, "audit-policy.yaml");
+  writeFileSync(
+    file,
+    stringify({ apiVersion: "audit.k8s.io/v1", kind: "Policy", omitStages: ["RequestReceived"], rules: [{ level: "Metadata" }] }),
+  );
+  return file;
 }
 
 async function kubectl(args: readonly string[], input?: string): Promise<KubectlResult> {

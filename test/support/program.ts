@@ -43,7 +43,12 @@ export interface ProgramRun {
   readonly outputs: Record<string, unknown>;
   /** Names of stack outputs that are secrets. */
   readonly secretOutputs: string[];
+  /** Every invoke the program made (its token and inputs). */
+  readonly invokes: { token: string; inputs: Record<string, any> }[];
 }
+
+/** The Docker config the mocked registry-credentials resource hands out. */
+export const registryCredentials = '{"auths":{"registry.digitalocean.com":{"auth":"cmVnaXN0cnktc2NvcGVkOnNob3J0LWxpdmVk"}}}';
 
 /** A stack file's config as Pulumi hands it to the program: every value a string, objects as JSON. */
 function stackConfig(stack: StackName): Record<string, string> {
@@ -75,7 +80,7 @@ function unwrapSecrets(value: unknown, path: string, found: string[]): unknown {
   return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v, path ? `${path}.${k}` : k, found)]));
 }
 
-const mocks = (recorded: DeclaredResource[]): pulumi.runtime.Mocks => ({
+const mocks = (recorded: DeclaredResource[], invokes: ProgramRun["invokes"]): pulumi.runtime.Mocks => ({
   newResource(args) {
     const secretPaths: string[] = [];
     const inputs = unwrapSecrets(args.inputs, "", secretPaths) as Record<string, any>;
@@ -85,11 +90,20 @@ const mocks = (recorded: DeclaredResource[]): pulumi.runtime.Mocks => ({
       state.endpoint = "https://0a1b2c.k8s.ondigitalocean.com";
       state.kubeConfigs = [{ clusterCaCertificate: "Y2EtY2VydA==", rawConfig: "unused", token: "short-lived" }];
     }
+    if (args.type === "digitalocean:index/containerRegistryDockerCredentials:ContainerRegistryDockerCredentials") {
+      state.dockerCredentials = registryCredentials;
+    }
     const resource = recorded.find((r) => r.type === args.type && r.name === args.name);
     if (resource) Object.assign(resource, { inputs, secretPaths, provider: args.provider, custom: args.custom ?? true });
     return { id: `${args.name}-id`, state };
   },
   call(args) {
+    invokes.push({ token: args.token, inputs: args.inputs });
+    if (args.token === "digitalocean:index/getKubernetesCluster:getKubernetesCluster") {
+      // What DOKS's /credentials answers: a token for this cluster only, with its expiry.
+      const host = "https://0a1b2c.k8s.ondigitalocean.com";
+      return { name: args.inputs.name, kubeConfigs: [{ host, clusterCaCertificate: "Y2EtY2VydA==", token: "doks-cluster-scoped-token" }] };
+    }
     if (args.token === "digitalocean:index/getKubernetesVersions:getKubernetesVersions") {
       return { latestVersion: `${String(args.inputs.versionPrefix)}1-do.0`, validVersions: [] };
     }
@@ -129,6 +143,7 @@ export async function runProgram(
 ): Promise<ProgramRun> {
   const config = stackValues(stack, overrides, secrets);
   const recorded: DeclaredResource[] = [];
+  const invokes: ProgramRun["invokes"] = [];
   const known = new Map<pulumi.Resource, DeclaredResource>();
   // URNs as the engine forms them: the mocks' own keep only the parent's last type, and the root stack's.
   const qualifiedTypes = new Map<pulumi.Resource, string>();
@@ -147,7 +162,7 @@ export async function runProgram(
       throw new Error(`${args.name}: an alias parent given as a URN is not resolved here`);
     return urnOf(qualifiedType(String(a.type ?? args.type), parent), String(a.name ?? args.name));
   };
-  await pulumi.runtime.setMocks(mocks(recorded), project, stack, false);
+  await pulumi.runtime.setMocks(mocks(recorded, invokes), project, stack, false);
   pulumi.runtime.setAllConfig(config, Object.keys(secrets));
   const indexPath = require.resolve(join(root, "index"));
   delete require.cache[indexPath];
@@ -198,7 +213,7 @@ export async function runProgram(
     stable = settled === last ? stable + 1 : 0;
     last = settled;
   }
-  return { resources: recorded, outputs, secretOutputs };
+  return { resources: recorded, outputs, secretOutputs, invokes };
 }
 
 /** The Kubernetes objects of a run, as they would be sent to the API server. */

@@ -1,17 +1,14 @@
 import * as assert from "assert";
-import * as pulumi from "@pulumi/pulumi";
 import { resolveCluster } from "../../../components/config/cluster";
 import { pinned } from "../../../components/config/pinned";
 import { resolveKafka } from "../../../components/config/kafka";
 import { StackName } from "../../support/program";
 import { parsedSettings, problemLines } from "./parsed";
 
-const token = pulumi.output("dop_v1_test");
-
 /** resolveCluster on a stack file with overrides, with the Kafka pools it must fit. */
 function cluster(stack: StackName, overrides: Record<string, unknown> = {}) {
   const parsed = parsedSettings(stack, overrides);
-  return resolveCluster(parsed, resolveKafka(parsed).settings, token);
+  return resolveCluster(parsed, resolveKafka(parsed).settings);
 }
 
 describe("config cluster resolver", () => {
@@ -23,14 +20,14 @@ describe("config cluster resolver", () => {
     assert.deepStrictEqual(settings.provider, { kind: "kind", workers: 1, nodeImage: pinned.kindNodeImages[pinned.kubernetes] });
   });
 
-  it("resolves DOKS with the token it is given and at least three nodes", () => {
+  it("resolves DOKS with at least three nodes and no account token (only the digitalocean provider reads it)", () => {
     const { settings, problems } = cluster("do", { doNodeCount: undefined, doMaxNodes: undefined, kubernetesVersion: undefined });
     assert.deepStrictEqual(problems, []);
     assert.strictEqual(settings.kubernetesVersion, "1.35");
     assert.ok(settings.provider.kind === "doks");
     assert.strictEqual(settings.provider.nodeCount, 3);
     assert.strictEqual(settings.provider.maxNodes, 3);
-    assert.strictEqual(settings.provider.token, token);
+    assert.ok(!("token" in settings.provider), "the account token reaches the cluster's settings");
   });
 
   it("refuses DOKS settings on kind and a kind version without a patch", () => {
