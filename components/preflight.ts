@@ -178,12 +178,13 @@ export function checkTools(needs: Needs, exec: Exec, nodeVersion: string = proce
 
 /** Thrown by `pulumi up` when a tool the stack runs is missing or at the wrong version. */
 export class PreflightError extends Error {
+  // Not `stack`: that would replace Error's own stack, which is what the engine prints.
   constructor(
-    readonly stack: string,
+    readonly stackName: string,
     readonly problems: readonly string[],
   ) {
     super(
-      `Missing or wrong tools for stack ${stack} (${problems.length} problem${problems.length === 1 ? "" : "s"}), nothing was created:\n` +
+      `Missing or wrong tools for stack ${stackName} (${problems.length} problem${problems.length === 1 ? "" : "s"}), nothing was created:\n` +
         problems.map((p) => `  - ${p}`).join("\n"),
     );
     this.name = "PreflightError";

@@ -149,6 +149,8 @@ describe("preflight: what the program does with the report", () => {
       "Missing or wrong tools for stack dev (1 problem), nothing was created:\n  - kind: not found on PATH; ...",
     );
     assert.deepEqual(outcome.warnings, ["kubectl: ..."]);
+    // What the engine prints for an unhandled exception.
+    assert.match(outcome.error.stack ?? "", /^PreflightError: Missing or wrong tools for stack dev \(1 problem\)/);
   });
 
   it("pulumi preview (CI has no Docker): the same problems as warnings, no error", () => {
