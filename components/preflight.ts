@@ -24,12 +24,13 @@ export interface Run {
 export type Exec = (tool: string, args: readonly string[]) => Run;
 
 /** Runs tools found on `env.PATH` (Node looks commands up on the PATH of the env it is given). */
-export function execWith(env: NodeJS.ProcessEnv): Exec {
+export function execWith(env: NodeJS.ProcessEnv, timeoutMs = 20_000): Exec {
   return (tool, args) => {
     // A hung `docker info` (an engine that accepts but never answers) must not hang the program.
-    const r = spawnSync(tool, args, { env, encoding: "utf8", timeout: 20_000 });
+    const r = spawnSync(tool, args, { env, encoding: "utf8", timeout: timeoutMs });
     const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
-    return { missing: code === "ENOENT" || code === "EACCES", code: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+    const timedOut = code === "ETIMEDOUT" ? `no answer within ${timeoutMs / 1000} s` : "";
+    return { missing: code === "ENOENT" || code === "EACCES", code: r.status, stdout: r.stdout ?? "", stderr: timedOut || r.stderr || "" };
   };
 }
 

@@ -85,6 +85,18 @@ describe("preflight: the tools a stack runs, against stand-in PATHs", () => {
     ]);
   });
 
+  it("a Docker engine that never answers: reported, not waited for", () => {
+    const bin = mkdtempSync(join(dir, "bin-"));
+    writeFileSync(join(bin, "docker"), "#!/bin/sh\nexec sleep 5\n");
+    chmodSync(join(bin, "docker"), 0o755);
+    const report = checkTools(dev, execWith({ PATH: `${bin}:/bin:/usr/bin` }, 500));
+    assert.equal(
+      report.problems.find((p) => p.startsWith("docker")),
+      "docker: the engine is not running (`docker info`: no answer within 0.5 s); it runs kind's nodes and the sample-app image. " +
+        "Fix: start Docker (Docker Desktop, or `sudo systemctl start docker`)",
+    );
+  });
+
   it("a flux CLI of another version than the stack's fluxVersion, as the Flux command would refuse it", () => {
     const report = check(dev, { ...good, flux: script("flux version 2.9.4") });
     assert.deepEqual(report.problems, [
