@@ -12,6 +12,7 @@ import { KafkaCluster } from "./components/kafkaCluster";
 import { Keda, kedaOperatorPodLabels } from "./components/keda";
 import { KindCluster } from "./components/kindCluster";
 import { grafanaDashboardLabel, Monitoring } from "./components/monitoring";
+import { programPreflight } from "./components/preflight";
 import { newGroupOffset, SampleApp, sampleAppContainer, sampleAppLabels } from "./components/sampleApp";
 import { SampleAppImage } from "./components/sampleAppImage";
 import { StrimziOperator, strimziOperatorPodLabels } from "./components/strimziOperator";
@@ -19,6 +20,9 @@ import { ENV, KUBERNETES } from "./sample-app/src/contract";
 
 // Throws with every problem before anything is declared.
 const config = loadConfig();
+// A missing or wrong tool (kind, docker, flux) stops `pulumi up` here rather than inside a Command after
+// some resources exist; a preview, which runs none of them, only warns.
+programPreflight({ stack: config.stack, clusterKind: config.cluster.provider.kind, fluxVersion: config.flux.version });
 
 const spec = config.cluster.provider;
 const cluster: Cluster =
