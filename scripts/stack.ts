@@ -3,7 +3,8 @@
 // policy config, and the dashboard command printed at the end; down = `pulumi destroy`. Without
 // PULUMI_BACKEND_URL the state goes to a local folder, so no Pulumi account is needed.
 import { spawnSync } from "child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "fs";
+import { randomBytes } from "crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { homedir } from "os";
 import { join } from "path";
 import { parse } from "yaml";
@@ -101,11 +102,14 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, out: Out):
     mkdirSync(dir, { recursive: true });
     runEnv.PULUMI_BACKEND_URL = `file://${dir}`;
     out.log(`State: ${runEnv.PULUMI_BACKEND_URL} (local; set PULUMI_BACKEND_URL for another backend)`);
-    // A local backend encrypts secrets with a passphrase; an empty one asks nothing. Set yours to keep
-    // secrets (the do stack's DigitalOcean token) encrypted with it.
+    // A local backend encrypts the stack's secrets (kubeconfig, tokens) with a passphrase. An empty one
+    // would leave them readable by anyone given a copy of the state, so without one of the user's a
+    // random one is made once, beside the state and readable by the user only.
     if (runEnv.PULUMI_CONFIG_PASSPHRASE === undefined && !runEnv.PULUMI_CONFIG_PASSPHRASE_FILE) {
-      runEnv.PULUMI_CONFIG_PASSPHRASE = "";
-      out.log("Secrets passphrase: empty (set PULUMI_CONFIG_PASSPHRASE for your own)");
+      const file = join(dir, "passphrase");
+      if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString("base64url"), { mode: 0o600, flag: "wx" });
+      runEnv.PULUMI_CONFIG_PASSPHRASE_FILE = file;
+      out.log(`Secrets passphrase: ${file} (made once; keep it with the state, or set PULUMI_CONFIG_PASSPHRASE)`);
     }
   }
 

@@ -1,7 +1,7 @@
 // npm run up / down / doctor (scripts/stack.ts) with a stand-in `pulumi` on PATH that records its argv
 // and the backend it was given, beside stand-ins for the tools the preflight checks. No real pulumi runs.
 import * as assert from "assert";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { pinned } from "../../components/config";
@@ -73,6 +73,13 @@ describe("npm run up / down / doctor (scripts/stack.ts)", () => {
       [backend, "stack output dashboardCommand --stack dev"],
     ]);
     assert.equal(out.log.at(-1), `\nDashboard: ${dashboard}`);
+    // The state's secrets are encrypted with a random passphrase of the user's own, kept across runs.
+    const passphrase = join(localBackendDir(dir), "passphrase");
+    assert.equal(statSync(passphrase).mode & 0o777, 0o600);
+    const first = readFileSync(passphrase, "utf8");
+    assert.ok(first.length >= 40, "passphrase too short");
+    assert.equal(run(["up", "dev"]), 0);
+    assert.equal(readFileSync(passphrase, "utf8"), first, "a second up made a new passphrase");
   });
 
   it("down: destroy, on the backend the user set", () => {
