@@ -20,6 +20,7 @@ import { DoApiStandIn, startDoApi } from "../test/support/do-api";
 import { EngineProject, engineEnv, engineProject } from "../test/support/engine";
 import { root } from "../test/support/program";
 import { runCaptured } from "../test/support/run";
+import { ENV } from "../sample-app/src/contract";
 
 const doubles = join(root, "test", "converge", "doubles");
 const stack = "do";
@@ -176,7 +177,8 @@ describe("convergence: the real Pulumi engine drives the do stack on a local Dig
   it("the TLS listener's CA and the SCRAM user's secret exist, as the app reads them", async function () {
     const app = (await getJson("deployment", "sample-app-producer", "-n", "kafka")).spec.template.spec;
     const env = app.containers[0].env as any[];
-    const password = env.find((e) => e.valueFrom?.secretKeyRef)?.valueFrom.secretKeyRef;
+    const password = env.find((e) => e.name === ENV.saslPassword)?.valueFrom?.secretKeyRef;
+    assert.ok(password, `${ENV.saslPassword} does not come from a Secret`);
     const user = await getJson("secret", password.name, "-n", "kafka");
     assert.ok(user.data[password.key], `the user Secret has no ${password.key}`);
     assert.ok(user.data["sasl.jaas.config"]);
