@@ -36,6 +36,9 @@ const shared = {
   "kafka-on-k8s:kafka:KafkaClient": 1,
   "kubernetes:kafka.strimzi.io/v1:Kafka": 1,
   "kubernetes:kafka.strimzi.io/v1:KafkaTopic": 1,
+  // the guard against a topic's partition decrease or replication-factor change
+  "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": 1,
+  "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding": 1,
   "kafka-on-k8s:app:SampleAppImage": 1,
   "kafka-on-k8s:app:SampleApp": 1,
   "kubernetes:apps/v1:Deployment": 2,
