@@ -83,6 +83,7 @@ const sourceKinds = {
 /** Reconciles the Flux sources and HelmReleases with real Helm; call `tick` repeatedly. */
 export class HelmReleases {
   private readonly attempts = new Map<string, Attempt>();
+  private readonly digests = new Map<string, string>();
   private readonly helmHome = mkdtempSync(join(tmpdir(), "standin-helm-"));
 
   constructor(
@@ -110,6 +111,19 @@ export class HelmReleases {
     return { code: run.code, output: `${run.stdout}\n${run.stderr}`.trim() };
   }
 
+  /** sha256 of a chart archive (read once: archives never change) or, for a Helm repository, of its URL. */
+  private digestOf(archive: string | undefined, url: string): string {
+    const key = archive ?? url;
+    let digest = this.digests.get(key);
+    if (!digest) {
+      digest = `sha256:${createHash("sha256")
+        .update(archive ? readFileSync(archive) : url)
+        .digest("hex")}`;
+      this.digests.set(key, digest);
+    }
+    return digest;
+  }
+
   /** Readies the sources and returns them by `Kind/namespace/name`, each with its resolved chart (OCI) or itself (Helm repository). */
   private async sources(): Promise<Map<string, { object: Obj; oci?: Resolved; error?: string }>> {
     const found = new Map<string, { object: Obj; oci?: Resolved; error?: string }>();
@@ -123,9 +137,7 @@ export class HelmReleases {
               ? `${o.spec.url}: only the HTTPS repositories upstream publishes are known here`
               : undefined;
         // source-controller's artifact: the OCI chart's tag and digest, or a Helm repository's index digest.
-        const digest = `sha256:${createHash("sha256")
-          .update(oci && "archive" in oci ? readFileSync(oci.archive) : o.spec.url)
-          .digest("hex")}`;
+        const digest = this.digestOf(oci && "archive" in oci ? oci.archive : undefined, o.spec.url);
         const revision = oci && "version" in oci ? `${oci.version}@${digest}` : digest;
         const current = o.status?.observedGeneration === o.metadata.generation && o.status?.artifact?.revision === revision;
         if (!current || error) {
