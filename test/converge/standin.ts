@@ -80,7 +80,7 @@ export function startStandIn(server: ApiServer, helm: string, log: (line: string
     !!o &&
     o.status?.observedGeneration === o.metadata.generation &&
     (o.status?.conditions ?? []).some((c: Obj) => c.type === "Ready" && c.status === "True");
-  const statusPath = (kind: Kind, o: Obj) =>
+  const objectPath = (kind: Kind, o: Obj) =>
     `/apis/${kind.group}/${kind.version}/namespaces/${o.metadata.namespace}/${kind.plural}/${o.metadata.name}`;
   const setReady = async (kind: Kind, o: Obj, isReady: boolean, reason: string, message: string, status: Obj = {}): Promise<void> => {
     const generation = o.metadata.generation;
@@ -89,7 +89,7 @@ export function startStandIn(server: ApiServer, helm: string, log: (line: string
     const transition = previous?.status === condition.status ? previous.lastTransitionTime : new Date().toISOString();
     const res = await call(
       "PATCH",
-      `${statusPath(kind, o)}/status`,
+      `${objectPath(kind, o)}/status`,
       { status: { ...status, observedGeneration: generation, conditions: [{ ...condition, lastTransitionTime: transition }] } },
       "application/merge-patch+json",
     );
@@ -106,7 +106,7 @@ export function startStandIn(server: ApiServer, helm: string, log: (line: string
     setReady: (group, version, plural, o, isReady, reason, message, status) =>
       setReady({ group, version, plural }, o, isReady, reason, message, status),
     patch: async (group, version, plural, o, patch) => {
-      const res = await call("PATCH", statusPath({ group, version, plural }, o), patch, "application/merge-patch+json");
+      const res = await call("PATCH", objectPath({ group, version, plural }, o), patch, "application/merge-patch+json");
       if (res.status !== 200) throw new Error(`patching ${plural} ${o.metadata.name}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
     },
   };
